@@ -1,0 +1,445 @@
+"""Deterministic simulator of a generic CSC (the ``sim`` source, pure domain).
+
+A `SimulatedComponent` turns an interface description into the samples a real CSC would
+publish: startup "history", heartbeats, summaryState changes on a schedule, telemetry at
+per-topic rates and component-specific events at random intervals.
+
+Time rule
+---------
+Every sample has a send time ``t`` fixed by the seed, the settings and ``start_time`` only.
+``advance(now)`` returns every sample with ``t <= now`` not returned before, sorted by ``t``
+(ties: history first, then the state events, heartbeats, telemetry topics, events, each in
+interface order). Calls with ``now < start_time`` return nothing; the first call with
+``now >= start_time`` begins with the history stamped at ``start_time``. Hence any sequence of
+calls with non-decreasing ``now`` returns, concatenated, exactly what one call at the last
+``now`` returns: per-topic random streams are consumed in sample order, never in call order.
+
+Schedules (``t`` relative to ``start_time``)
+---------------------------------------------
+- heartbeat at ``k * heartbeat_interval``, k = 1, 2, ...
+- telemetry at ``phase + k * period``, k = 0, 1, ..., with ``period = 1 / (rate * rate_scale)``
+  and ``phase`` in ``(0, period]`` from the seed: in a window of D seconds after start a topic
+  has ``floor(D / period)`` or ``ceil(D / period)`` samples.
+- summaryState: history carries the first state of ``state_schedule``; later entries are sent
+  at their times (entries at or before 0 right after the history). configurationApplied comes
+  just before the summaryState of a STANDBY -> DISABLED transition.
+- ``fault_at``: errorCode, then summaryState FAULT; later schedule entries are dropped.
+- component-specific events: first after ``uniform(*event_interval)``, then again after a new
+  draw each time.
+- silent window ``silent_from <= t < silent_until`` (no end when ``silent_until`` is None):
+  nothing is published, but random streams still advance (time goes by for the dead CSC). At
+  ``silent_until`` the component sends summaryState with its current state, as a restarted CSC
+  would, unless a scheduled summaryState is due at that very time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from operator import itemgetter
+
+import attrs
+
+from love_producer.interface import ComponentInfo, TopicInfo
+from love_producer.samples import Sample
+from love_producer.sim_values import (
+    PRIVATE_NAMES,
+    TopicGenerator,
+    fixed_values,
+    topic_generator,
+)
+
+STANDBY = 5
+DISABLED = 1
+ENABLED = 2
+FAULT = 3
+OFFLINE = 4
+
+#: TAI - UTC in seconds (since 2017).
+TAI_MINUS_UTC = 37.0
+
+#: Events the simulator publishes by its own rules; every other event fires at random.
+GENERIC_EVENTS = frozenset(
+    {
+        "heartbeat",
+        "summaryState",
+        "softwareVersions",
+        "simulationMode",
+        "logLevel",
+        "configurationsAvailable",
+        "configurationApplied",
+        "errorCode",
+    }
+)
+
+#: Field values of the generic events (coerced to each field's type; others get defaults).
+GENERIC_VALUES: dict[str, dict[str, object]] = {
+    "heartbeat": {"heartbeat": False},
+    "softwareVersions": {
+        "salVersion": "8.0.0",
+        "xmlVersion": "22.1.0",
+        "cscVersion": "0.0.0+sim",
+        "subsystemVersions": "",
+    },
+    "simulationMode": {"mode": 1},
+    "logLevel": {"level": 20, "subsystem": ""},
+    "configurationsAvailable": {
+        "overrides": "",
+        "version": "sim",
+        "url": "file:///sim/config",
+        "schemaVersion": "v1",
+    },
+    "configurationApplied": {
+        "configurations": "_init.yaml",
+        "version": "sim",
+        "url": "file:///sim/config",
+        "schemaVersion": "v1",
+        "otherInfo": "",
+    },
+    "errorCode": {"errorCode": 1, "errorReport": "Simulated fault", "traceback": ""},
+}
+
+_HISTORY = ("softwareVersions", "simulationMode", "logLevel", "configurationsAvailable")
+
+
+def _positive(_inst: object, attribute: attrs.Attribute, value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be > 0, not {value!r}")
+
+
+def _positive_rates(_inst: object, attribute: attrs.Attribute, value: object) -> None:
+    rates = value.values() if isinstance(value, dict) else value
+    if not rates and attribute.name == "default_rates":
+        raise ValueError("default_rates must not be empty")
+    for rate in rates:
+        if not rate > 0:
+            raise ValueError(f"{attribute.name}: rates must be > 0, not {rate!r}")
+
+
+def _check_schedule(_inst: object, _attribute: attrs.Attribute, value: tuple) -> None:
+    if not value:
+        raise ValueError("state_schedule needs at least the initial state")
+
+
+def _check_interval(_inst: object, _attribute: attrs.Attribute, value: tuple) -> None:
+    lo, hi = value
+    if not 0 < lo <= hi:
+        raise ValueError(f"event_interval must satisfy 0 < low <= high, not {value!r}")
+
+
+@attrs.frozen
+class SimSettings:
+    """How a simulated component behaves; times are seconds after ``start_time``."""
+
+    telemetry_rates: dict[str, float] = attrs.field(
+        factory=dict, converter=dict, validator=_positive_rates
+    )
+    default_rates: tuple[float, ...] = attrs.field(
+        default=(1.0, 2.0, 5.0, 10.0, 20.0), converter=tuple, validator=_positive_rates
+    )
+    rate_scale: float = attrs.field(default=1.0, validator=_positive)
+    state_schedule: tuple[tuple[float, int], ...] = attrs.field(
+        default=((0.0, STANDBY), (2.0, DISABLED), (4.0, ENABLED)),
+        converter=lambda s: tuple((float(t), int(state)) for t, state in s),
+        validator=_check_schedule,
+    )
+    heartbeat_interval: float = attrs.field(default=1.0, validator=_positive)
+    event_interval: tuple[float, float] = attrs.field(
+        default=(5.0, 60.0), converter=tuple, validator=_check_interval
+    )
+    silent_from: float | None = None
+    silent_until: float | None = None
+    fault_at: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.silent_until is not None:
+            if self.silent_from is None:
+                raise ValueError("silent_until needs silent_from")
+            if self.silent_until <= self.silent_from:
+                raise ValueError("silent_until must be after silent_from")
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.md5(text.encode()).digest()[:8], "big")
+
+
+def rev_code(topic: TopicInfo) -> str:
+    """8 hex chars, stable for a topic's name and field names (a stand-in for SAL's)."""
+    text = topic.name + ":" + ",".join(topic.field_names)
+    return hashlib.md5(text.encode()).hexdigest()[:8]
+
+
+class _Plan:
+    """Per-topic constants and the seqNum counter; builds the data dicts."""
+
+    __slots__ = ("topic", "kind", "name", "private", "user", "user_names", "ordered", "rev", "seq")
+
+    def __init__(self, topic: TopicInfo, kind: str) -> None:
+        self.topic = topic
+        self.kind = kind
+        self.name = topic.name
+        self.private = tuple(f.name for f in topic.fields if f.name in PRIVATE_NAMES)
+        self.user = tuple(f for f in topic.fields if f.name not in PRIVATE_NAMES)
+        self.user_names = tuple(f.name for f in self.user)
+        # Private fields come first in every salobj topic; reorder only if they do not.
+        self.ordered = topic.field_names == self.private + self.user_names
+        self.rev = rev_code(topic)
+        self.seq = 0
+
+
+# One pending sample: (send time, plan, user field values).
+_Item = tuple[float, _Plan, list]
+
+
+class _Periodic:
+    """A stream at ``base + offset + k * period`` (telemetry, heartbeat); ``base`` is kept
+    apart so that ``base + k * interval`` lands exactly where ``start + silent_until`` does."""
+
+    __slots__ = ("plan", "values", "base", "offset", "period", "k", "next_t")
+
+    def __init__(
+        self,
+        plan: _Plan,
+        values: TopicGenerator,
+        base: float,
+        offset: float,
+        period: float,
+        k: int = 0,
+    ) -> None:
+        self.plan, self.values, self.base, self.offset, self.period = (
+            plan,
+            values,
+            base,
+            offset,
+            period,
+        )
+        self.k = k
+        self.next_t = base + (offset + k * period)
+
+    def take(self, now: float, out: list[_Item]) -> None:
+        while self.next_t <= now:
+            out.append((self.next_t, self.plan, self.values()))
+            self.k += 1
+            self.next_t = self.base + (self.offset + self.k * self.period)
+
+
+class _Random:
+    """A stream at random intervals (component-specific events)."""
+
+    __slots__ = ("plan", "values", "rng", "lo", "hi", "next_t")
+
+    def __init__(
+        self,
+        plan: _Plan,
+        values: TopicGenerator,
+        rng: random.Random,
+        start: float,
+        lo: float,
+        hi: float,
+    ) -> None:
+        self.plan, self.values, self.rng, self.lo, self.hi = plan, values, rng, lo, hi
+        self.next_t = start + rng.uniform(lo, hi)
+
+    def take(self, now: float, out: list[_Item]) -> None:
+        while self.next_t <= now:
+            out.append((self.next_t, self.plan, self.values()))
+            self.next_t += self.rng.uniform(self.lo, self.hi)
+
+
+class _Listed:
+    """A finite, precomputed list of (time, plan, values generator), sorted by time."""
+
+    __slots__ = ("items", "i")
+
+    def __init__(self, items: list[tuple[float, _Plan, TopicGenerator]]) -> None:
+        self.items = items
+        self.i = 0
+
+    def take(self, now: float, out: list[_Item]) -> None:
+        items = self.items
+        while self.i < len(items) and items[self.i][0] <= now:
+            t, plan, values = items[self.i]
+            out.append((t, plan, values()))
+            self.i += 1
+
+
+class SimulatedComponent:
+    """A simulated CSC instance; see the module docstring for the exact schedules.
+
+    Parameters
+    ----------
+    info : ComponentInfo
+        Interface of the component (commands are ignored).
+    index : int
+        SAL index (0 when not indexed).
+    seed : int
+        Seed of every random choice: same seed, same samples.
+    start_time : float
+        When the CSC started (UTC Unix seconds).
+    settings : SimSettings
+        Rates, schedules and failure injection.
+    """
+
+    def __init__(
+        self,
+        info: ComponentInfo,
+        index: int,
+        seed: int,
+        start_time: float,
+        settings: SimSettings | None = None,
+    ) -> None:
+        info.check_index(index)
+        self.info = info
+        self.index = index
+        self.seed = seed
+        self.start_time = start_time
+        self.settings = settings = settings if settings is not None else SimSettings()
+        self.identity = f"{info.name}:{index}" if info.indexed else info.name
+        self.origin = 1000 + _digest(f"origin:{seed}") % 1_000_000
+        self._plans: dict[tuple[str, str], _Plan] = {}
+        self._jitter = random.Random(f"{seed}:{info.name}:{index}:rcv")
+        self._started = False
+        start = start_time
+        self._silent_lo = start + settings.silent_from if settings.silent_from is not None else None
+        self._silent_hi = (
+            start + settings.silent_until if settings.silent_until is not None else None
+        )
+        self._history = self._build_history()
+        self._streams: list[_Periodic | _Random | _Listed] = [_Listed(self._build_states())]
+        heartbeat = self._plan("event", "heartbeat")
+        if heartbeat is not None:
+            interval = settings.heartbeat_interval
+            values = self._fixed(heartbeat)
+            self._streams.append(_Periodic(heartbeat, values, start, 0.0, interval, k=1))
+        for topic in info.telemetry:
+            self._streams.append(self._telemetry_stream(topic))
+        lo, hi = settings.event_interval
+        for topic in info.events:
+            if topic.name in GENERIC_EVENTS:
+                continue
+            plan = self._plan("event", topic.name)
+            rng = self._rng("event", topic.name)
+            values = topic_generator(plan.user, rng)
+            self._streams.append(_Random(plan, values, rng, start, lo, hi))
+
+    # --- construction -------------------------------------------------------------------
+
+    def _rng(self, kind: str, topic: str) -> random.Random:
+        # String seeds are hashed with SHA-512: stable across runs and PYTHONHASHSEED.
+        return random.Random(f"{self.seed}:{self.info.name}:{self.index}:{kind}:{topic}")
+
+    def _plan(self, kind: str, name: str) -> _Plan | None:
+        key = (kind, name)
+        if key not in self._plans:
+            topic = self.info.topic(kind, name)  # type: ignore[arg-type]
+            if topic is None:
+                return None
+            self._plans[key] = _Plan(topic, kind)
+        return self._plans[key]
+
+    def _fixed(self, plan: _Plan, **overrides: object) -> TopicGenerator:
+        values = dict(GENERIC_VALUES.get(plan.name, {}))
+        values.update(overrides)
+        return fixed_values(plan.user, values)
+
+    def rate_of(self, topic: str) -> float:
+        """Rate of a telemetry topic in Hz, ``rate_scale`` included."""
+        settings = self.settings
+        rate = settings.telemetry_rates.get(topic)
+        if rate is None:
+            rates = settings.default_rates
+            rate = rates[_digest(f"rate:{self.seed}:{topic}") % len(rates)]
+        return rate * settings.rate_scale
+
+    def _telemetry_stream(self, topic: TopicInfo) -> _Periodic:
+        plan = self._plan("telemetry", topic.name)
+        assert plan is not None
+        rng = self._rng("telemetry", topic.name)
+        period = 1.0 / self.rate_of(topic.name)
+        phase = period * (1.0 - rng.random())  # in (0, period]
+        return _Periodic(plan, topic_generator(plan.user, rng), self.start_time, phase, period)
+
+    def _build_history(self) -> list[tuple[float, _Plan, TopicGenerator]]:
+        items = []
+        for name in _HISTORY:
+            plan = self._plan("event", name)
+            if plan is not None:
+                items.append((self.start_time, plan, self._fixed(plan)))
+        state = self._plan("event", "summaryState")
+        if state is not None:
+            first = self.settings.state_schedule[0][1]
+            items.append((self.start_time, state, self._fixed(state, summaryState=first)))
+        return items
+
+    def _build_states(self) -> list[tuple[float, _Plan, TopicGenerator]]:
+        """summaryState changes, configurationApplied, fault and the restart after silence,
+        as (relative time, order) pairs sorted into absolute times."""
+        settings = self.settings
+        fault_at = settings.fault_at
+        state_plan = self._plan("event", "summaryState")
+        applied = self._plan("event", "configurationApplied")
+        error = self._plan("event", "errorCode")
+        schedule = settings.state_schedule
+        # (relative time, state, is the injected fault)
+        timeline: list[tuple[float, int, bool]] = [(0.0, schedule[0][1], False)]
+        for t, state in sorted(schedule[1:], key=lambda e: e[0]):
+            if fault_at is None or t < fault_at:
+                timeline.append((max(t, 0.0), state, False))
+        if fault_at is not None:
+            timeline.append((max(fault_at, 0.0), FAULT, True))
+        rel: list[tuple[float, _Plan, TopicGenerator]] = []
+        for (t, state, is_fault), (_, before, _) in zip(timeline[1:], timeline, strict=False):
+            if is_fault and error is not None:
+                rel.append((t, error, self._fixed(error)))
+            if state == DISABLED and before == STANDBY and applied is not None:
+                rel.append((t, applied, self._fixed(applied)))
+            if state_plan is not None:
+                rel.append((t, state_plan, self._fixed(state_plan, summaryState=state)))
+        until = settings.silent_until
+        if until is not None and state_plan is not None:
+            if all(t != until for t, _, _ in timeline):
+                current = [s for t, s, _ in timeline if t < until][-1]
+                resume = (until, state_plan, self._fixed(state_plan, summaryState=current))
+                rel.append(resume)
+        rel.sort(key=lambda item: item[0])  # stable: keeps the per-time order above
+        start = self.start_time
+        return [(start + t, plan, values) for t, plan, values in rel]
+
+    # --- running ------------------------------------------------------------------------
+
+    def advance(self, now: float) -> list[Sample]:
+        """Samples with send time ``<= now`` not returned before, sorted by time."""
+        if now < self.start_time:
+            return []
+        items: list[_Item] = []
+        if not self._started:
+            self._started = True
+            items = [(t, plan, values()) for t, plan, values in self._history]
+        for stream in self._streams:
+            stream.take(now, items)
+        # Stable sort: history first, then streams in construction order at equal times.
+        items.sort(key=itemgetter(0))
+        lo, hi = self._silent_lo, self._silent_hi
+        if lo is not None:
+            items = [it for it in items if it[0] < lo or (hi is not None and it[0] >= hi)]
+        return [self._sample(t, plan, values) for t, plan, values in items]
+
+    def _sample(self, t: float, plan: _Plan, values: list) -> Sample:
+        plan.seq += 1
+        snd = t + TAI_MINUS_UTC
+        private = {
+            "salIndex": self.index,
+            "private_sndStamp": snd,
+            "private_rcvStamp": snd + 0.0005 + 0.001 * self._jitter.random(),
+            "private_efdStamp": t,
+            "private_kafkaStamp": snd,
+            "private_seqNum": plan.seq,
+            "private_revCode": plan.rev,
+            "private_identity": self.identity,
+            "private_origin": self.origin,
+        }
+        data = {name: private[name] for name in plan.private}
+        data.update(zip(plan.user_names, values, strict=True))
+        if not plan.ordered:
+            data = {name: data[name] for name in plan.topic.field_names}
+        return Sample(self.info.name, self.index, plan.kind, plan.name, data, t)

@@ -1,0 +1,407 @@
+"""Tests of the deterministic CSC simulator (love_producer.sim)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import attrs
+import pytest
+
+from love_producer.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
+from love_producer.sim import SimSettings, SimulatedComponent
+
+START = 1_700_000_000.25
+
+F = FieldInfo
+
+
+def _topic(name: str, kind: str, fields: list[FieldInfo], indexed: bool = False) -> TopicInfo:
+    return TopicInfo(name, kind, private_fields(indexed) + tuple(fields))  # type: ignore[arg-type]
+
+
+def atdome(indexed: bool = False, with_config: bool = True) -> ComponentInfo:
+    """An ATDome-like component, written by hand (plus array fields to exercise counts)."""
+    ev = [
+        ("summaryState", [F("summaryState", "long")]),
+        ("heartbeat", [F("heartbeat", "boolean")]),
+        (
+            "softwareVersions",
+            [F(n, "string") for n in ("salVersion", "xmlVersion", "cscVersion")]
+            + [F("subsystemVersions", "string")],
+        ),
+        ("logLevel", [F("level", "int"), F("subsystem", "string")]),
+        ("simulationMode", [F("mode", "int")]),
+        (
+            "errorCode",
+            [F("errorCode", "long"), F("errorReport", "string"), F("traceback", "string")],
+        ),
+        ("azimuthState", [F("state", "long")]),
+        ("emergencyStop", [F("active", "boolean")]),
+    ]
+    if with_config:
+        ev += [
+            ("configurationsAvailable", [F(n, "string") for n in ("overrides", "version")]),
+            ("configurationApplied", [F(n, "string") for n in ("configurations", "version")]),
+        ]
+    tel = [
+        (
+            "position",
+            [
+                F("dropoutDoorOpeningPercentage", "double", units="%"),
+                F("mainDoorOpeningPercentage", "double", units="%"),
+                F("azimuthPosition", "double", units="deg"),
+                F("azimuthPositionSet", "double", units="deg"),
+            ],
+        ),
+        (
+            "arrays",
+            [
+                F("temperature", "float", count=8, units="deg_C"),
+                F("counts", "long", count=3),
+                F("flags", "boolean", count=5),
+                F("names", "string", count=2),
+                F("scalarInt", "unsigned short"),
+            ],
+        ),
+    ]
+    return ComponentInfo(
+        "ATDome",
+        index_enumeration="any" if indexed else "no",
+        telemetry=tuple(_topic(n, "telemetry", f, indexed) for n, f in tel),
+        events=tuple(_topic(n, "event", f, indexed) for n, f in ev),
+        commands=(_topic("moveAzimuth", "command", [F("azimuth", "double")], indexed),),
+    )
+
+
+def run_chunked(comp: SimulatedComponent, end: float, step: float) -> list:
+    out = []
+    k = 0
+    while True:
+        now = min(START + k * step, end)
+        out += comp.advance(now)
+        if now >= end:
+            return out
+        k += 1
+
+
+def as_rows(samples: list) -> list:
+    """Samples as comparable rows, including the data's key order."""
+    return [
+        (s.component, s.index, s.kind, s.topic, list(s.data.items()), s.rcv_time) for s in samples
+    ]
+
+
+def of_topic(samples: list, topic: str) -> list:
+    return [s for s in samples if s.topic == topic]
+
+
+RICH = dict(event_interval=(0.5, 2.0), fault_at=8.5, silent_from=5.0, silent_until=6.5)
+
+
+# --- chunking and determinism -------------------------------------------------------
+
+
+@pytest.mark.parametrize("settings", [SimSettings(), SimSettings(**RICH)])
+def test_chunking_independence(settings: SimSettings) -> None:
+    one = SimulatedComponent(atdome(), 0, 7, START, settings).advance(START + 10)
+    many = run_chunked(SimulatedComponent(atdome(), 0, 7, START, settings), START + 10, 0.1)
+    assert len(one) > 200
+    assert as_rows(one) == as_rows(many)
+
+
+def test_chunking_irregular_and_before_start() -> None:
+    settings = SimSettings(**RICH)
+    one = SimulatedComponent(atdome(), 0, 3, START, settings).advance(START + 12)
+    comp = SimulatedComponent(atdome(), 0, 3, START, settings)
+    assert comp.advance(START - 5) == []
+    got = []
+    for now in (START, START + 0.33, START + 0.33, START + 2.0, START + 7.777, START + 12):
+        got += comp.advance(now)
+    assert as_rows(got) == as_rows(one)
+    assert comp.advance(START + 12) == []
+
+
+def test_sorted_by_time_across_chunks() -> None:
+    samples = run_chunked(SimulatedComponent(atdome(), 0, 1, START), START + 10, 0.37)
+    times = [s.rcv_time for s in samples]
+    assert times == sorted(times)
+
+
+def test_same_seed_identical_different_seed_different() -> None:
+    a = SimulatedComponent(atdome(), 0, 11, START).advance(START + 10)
+    b = SimulatedComponent(atdome(), 0, 11, START).advance(START + 10)
+    c = SimulatedComponent(atdome(), 0, 12, START).advance(START + 10)
+    assert as_rows(a) == as_rows(b)
+
+    def positions(samples: list) -> list:
+        return [s.data["azimuthPosition"] for s in of_topic(samples, "position")]
+
+    assert positions(a) and positions(c)
+    assert positions(a) != positions(c)
+    assert a[0].data["private_origin"] != c[0].data["private_origin"]
+
+
+# --- history, heartbeat, states ----------------------------------------------------
+
+
+def test_history_first_on_first_call_only() -> None:
+    comp = SimulatedComponent(atdome(), 0, 1, START)
+    first = comp.advance(START + 0.5)
+    expected = ["softwareVersions", "simulationMode", "logLevel", "configurationsAvailable"]
+    assert [s.topic for s in first[:5]] == expected + ["summaryState"]
+    assert all(s.rcv_time == START and s.kind == "event" for s in first[:5])
+    assert first[4].data["summaryState"] == 5
+    assert first[0].data["salVersion"] == "8.0.0"
+    later = comp.advance(START + 10)
+    assert not {s.topic for s in later} & set(expected)
+
+
+def test_history_without_configurations_available() -> None:
+    first = SimulatedComponent(atdome(with_config=False), 0, 1, START).advance(START)
+    assert [s.topic for s in first] == [
+        "softwareVersions",
+        "simulationMode",
+        "logLevel",
+        "summaryState",
+    ]
+
+
+def test_heartbeat_every_second() -> None:
+    samples = SimulatedComponent(atdome(), 0, 1, START).advance(START + 10.5)
+    beats = [s.rcv_time for s in of_topic(samples, "heartbeat")]
+    assert beats == pytest.approx([START + k for k in range(1, 11)], abs=1e-6)
+    assert all(isinstance(s.data["heartbeat"], bool) for s in of_topic(samples, "heartbeat"))
+
+
+def test_state_schedule_and_configuration_applied() -> None:
+    samples = SimulatedComponent(atdome(), 0, 1, START).advance(START + 10)
+    states = [
+        (s.rcv_time - START, s.data["summaryState"]) for s in of_topic(samples, "summaryState")
+    ]
+    assert states == [(0.0, 5), (2.0, 1), (4.0, 2)]
+    applied = of_topic(samples, "configurationApplied")
+    assert [s.rcv_time - START for s in applied] == [2.0]
+    i = samples.index(applied[0])
+    assert samples[i + 1].topic == "summaryState"
+    assert samples[i + 1].data["summaryState"] == 1
+
+
+def test_fault_at() -> None:
+    settings = SimSettings(state_schedule=((0.0, 5), (2.0, 1), (4.0, 2), (9.0, 1)), fault_at=6.0)
+    samples = SimulatedComponent(atdome(), 0, 1, START, settings).advance(START + 12)
+    states = [
+        (s.rcv_time - START, s.data["summaryState"]) for s in of_topic(samples, "summaryState")
+    ]
+    assert states == [(0.0, 5), (2.0, 1), (4.0, 2), (6.0, 3)]
+    errors = of_topic(samples, "errorCode")
+    assert len(errors) == 1 and errors[0].rcv_time == START + 6.0
+    assert errors[0].data["errorCode"] != 0
+    i = samples.index(errors[0])
+    assert samples[i + 1].topic == "summaryState" and samples[i + 1].data["summaryState"] == 3
+
+
+# --- telemetry and events ------------------------------------------------------------
+
+
+def test_telemetry_count_exact_for_override() -> None:
+    settings = SimSettings(telemetry_rates={"position": 10.0, "arrays": 4.0})
+    samples = SimulatedComponent(atdome(), 0, 5, START, settings).advance(START + 10)
+    assert len(of_topic(samples, "position")) == 100
+    assert len(of_topic(samples, "arrays")) == 40
+    times = [s.rcv_time for s in of_topic(samples, "position")]
+    assert START < times[0] <= START + 0.1
+    assert [b - a for a, b in zip(times, times[1:], strict=False)] == pytest.approx(
+        [0.1] * 99, abs=1e-6
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_telemetry_count_default_rates_and_scale(seed: int) -> None:
+    duration = 7.3
+    settings = SimSettings(rate_scale=3.0)
+    comp = SimulatedComponent(atdome(), 0, seed, START, settings)
+    samples = comp.advance(START + duration)
+    for topic in ("position", "arrays"):
+        rate = comp.rate_of(topic)
+        assert rate / 3.0 in (1.0, 2.0, 5.0, 10.0, 20.0)
+        n = len(of_topic(samples, topic))
+        assert math.floor(rate * duration) <= n <= math.ceil(rate * duration)
+
+
+def test_default_rates_vary_with_topic_and_seed() -> None:
+    info = ComponentInfo(
+        "Many",
+        telemetry=tuple(_topic(f"t{i}", "telemetry", [F("x", "double")]) for i in range(30)),
+    )
+    comp = SimulatedComponent(info, 0, 1, START)
+    assert len({comp.rate_of(f"t{i}") for i in range(30)}) >= 3
+
+
+def test_component_events_at_random_intervals() -> None:
+    settings = SimSettings(event_interval=(1.0, 2.0))
+    samples = SimulatedComponent(atdome(), 0, 2, START, settings).advance(START + 30)
+    for topic in ("azimuthState", "emergencyStop"):
+        times = [START] + [s.rcv_time for s in of_topic(samples, topic)]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert 14 <= len(gaps) <= 30
+        assert all(1.0 - 1e-6 <= g <= 2.0 + 1e-6 for g in gaps)
+        assert len(set(gaps)) > 1
+
+
+def test_never_commands() -> None:
+    samples = SimulatedComponent(atdome(), 0, 2, START).advance(START + 100)
+    assert {s.kind for s in samples} == {"telemetry", "event"}
+    assert "moveAzimuth" not in {s.topic for s in samples}
+
+
+# --- silence -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", [START, 1_700_000_000.123, 1_234_567.1])
+def test_silent_window(start: float) -> None:
+    settings = SimSettings(silent_from=3.0, silent_until=6.0, event_interval=(0.5, 1.0))
+    samples = SimulatedComponent(atdome(), 0, 4, start, settings).advance(start + 10)
+    assert not [s for s in samples if start + 3.0 <= s.rcv_time < start + 6.0]
+    assert [s for s in samples if s.rcv_time < start + 3.0]
+    beats = [s.rcv_time - start for s in of_topic(samples, "heartbeat")]
+    assert beats == pytest.approx([1, 2, 6, 7, 8, 9, 10], abs=1e-6)
+    resumed = [s for s in of_topic(samples, "summaryState") if s.rcv_time == start + 6.0]
+    assert [s.data["summaryState"] for s in resumed] == [2]
+    position = of_topic(samples, "position")
+    assert any(s.rcv_time >= start + 6.0 for s in position)
+    seq = [s.data["private_seqNum"] for s in position]
+    assert seq == list(range(1, len(seq) + 1))
+
+
+def test_silent_forever_from_start() -> None:
+    settings = SimSettings(silent_from=0.0)
+    comp = SimulatedComponent(atdome(), 0, 4, START, settings)
+    assert comp.advance(START + 20) == []
+
+
+# --- fields ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_field_names_order_and_types(indexed: bool) -> None:
+    info = atdome(indexed=indexed)
+    index = 3 if indexed else 0
+    settings = SimSettings(event_interval=(0.5, 1.0), fault_at=50.0)
+    samples = SimulatedComponent(info, index, 9, START, settings).advance(START + 60)
+    seen = set()
+    for s in samples:
+        topic = info.topic(s.kind, s.topic)
+        assert topic is not None
+        assert list(s.data) == list(topic.field_names)
+        assert s.component == "ATDome" and s.index == index
+        for f in topic.fields:
+            value = s.data[f.name]
+            if f.count > 1:
+                assert isinstance(value, list) and len(value) == f.count
+                assert all(type(v) is f.python_type for v in value)
+            else:
+                assert type(value) is f.python_type, (s.topic, f.name, value)
+        seen.add(s.topic)
+    assert seen == {t.name for t in info.telemetry + info.events}
+
+
+def test_value_behaviour() -> None:
+    settings = SimSettings(telemetry_rates={"position": 20.0, "arrays": 20.0})
+    samples = SimulatedComponent(atdome(), 0, 9, START, settings).advance(START + 300)
+    pos = of_topic(samples, "position")
+    az = [s.data["azimuthPosition"] for s in pos]
+    assert all(0.0 <= a <= 360.0 for a in az)
+    assert len(set(az)) > len(az) // 2
+    assert max(abs(b - a) for a, b in zip(az, az[1:], strict=False)) < 10.0
+    door = [s.data["mainDoorOpeningPercentage"] for s in pos]
+    assert all(0.0 <= d <= 100.0 for d in door)
+    arrays = of_topic(samples, "arrays")
+    ints = [s.data["scalarInt"] for s in arrays]
+    assert all(0 <= i <= 10 for i in ints)
+    changes = sum(a != b for a, b in zip(ints, ints[1:], strict=False))
+    assert 0 < changes < len(ints) // 4
+    flags = [s.data["flags"][0] for s in arrays]
+    flips = sum(a != b for a, b in zip(flags, flags[1:], strict=False))
+    assert 0 < flips < len(flags) // 10
+    assert all(0 < len(n) <= 20 for s in arrays for n in s.data["names"])
+    assert arrays[0].data["temperature"] is not arrays[1].data["temperature"]
+
+
+def test_unknown_sal_type_does_not_crash() -> None:
+    with attrs.validators.disabled():
+        odd = [F("c", "char"), F("ld", "long double"), F("u8", "octet", count=2), F("w", "?")]
+    info = ComponentInfo("Odd", telemetry=(_topic("odd", "telemetry", odd),))
+    samples = SimulatedComponent(info, 0, 1, START).advance(START + 5)
+    assert samples
+    data = samples[0].data
+    assert type(data["c"]) is str and type(data["w"]) is str
+    assert type(data["ld"]) is float
+    assert len(data["u8"]) == 2 and all(type(v) is int for v in data["u8"])
+
+
+# --- private fields ---------------------------------------------------------------------
+
+
+def test_private_fields() -> None:
+    settings = SimSettings(event_interval=(0.5, 1.0))
+    samples = SimulatedComponent(atdome(indexed=True), 2, 9, START, settings).advance(START + 20)
+    origins = {s.data["private_origin"] for s in samples}
+    assert len(origins) == 1
+    revs: dict[str, set] = {}
+    for s in samples:
+        d = s.data
+        assert d["salIndex"] == 2
+        assert d["private_identity"] == "ATDome:2"
+        assert d["private_efdStamp"] == s.rcv_time
+        assert d["private_sndStamp"] == pytest.approx(s.rcv_time + 37.0, abs=1e-6)
+        assert d["private_kafkaStamp"] == d["private_sndStamp"]
+        assert 0.0 < d["private_rcvStamp"] - d["private_sndStamp"] < 0.002
+        assert re.fullmatch(r"[0-9a-f]{8}", d["private_revCode"])
+        revs.setdefault(s.topic, set()).add(d["private_revCode"])
+    assert all(len(r) == 1 for r in revs.values())
+    assert len({next(iter(r)) for r in revs.values()}) == len(revs)
+
+
+def test_identity_not_indexed() -> None:
+    samples = SimulatedComponent(atdome(), 0, 9, START).advance(START + 2)
+    assert {s.data["private_identity"] for s in samples} == {"ATDome"}
+    assert all("salIndex" not in s.data for s in samples)
+
+
+def test_seq_num_per_topic() -> None:
+    settings = SimSettings(event_interval=(0.5, 1.0))
+    samples = run_chunked(SimulatedComponent(atdome(), 0, 9, START, settings), START + 20, 0.3)
+    topics = {s.topic for s in samples}
+    assert len(topics) >= 8
+    for topic in topics:
+        seq = [s.data["private_seqNum"] for s in of_topic(samples, topic)]
+        assert seq == list(range(1, len(seq) + 1)), topic
+
+
+# --- settings and construction -----------------------------------------------------------
+
+
+def test_bad_index_rejected() -> None:
+    with pytest.raises(ValueError):
+        SimulatedComponent(atdome(), 1, 0, START)
+    with pytest.raises(ValueError):
+        SimulatedComponent(atdome(indexed=True), 0, 0, START)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(rate_scale=0.0),
+        dict(telemetry_rates={"position": -1.0}),
+        dict(default_rates=()),
+        dict(state_schedule=()),
+        dict(heartbeat_interval=0.0),
+        dict(event_interval=(5.0, 1.0)),
+        dict(silent_until=3.0),
+        dict(silent_from=3.0, silent_until=2.0),
+    ],
+)
+def test_bad_settings_rejected(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        SimSettings(**kwargs)
