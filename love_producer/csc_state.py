@@ -201,6 +201,10 @@ class GenericCSC:
 
     # ---------------------------------------------------------------------------- queries
 
+    def take_commands(self) -> list:
+        """SAL commands this state machine wants sent (hydration, schemas); none here."""
+        return []
+
     def cached_frames(self) -> list[Frame]:
         """Every cached event frame, then every pseudo-stream frame, in insertion order."""
         return [*self._events.values(), *self.pseudo_streams.values()]

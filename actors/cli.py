@@ -1,0 +1,355 @@
+"""``love-actors`` command line: start, demo, hub, watch, status, stop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+from love_producer.component_id import parse_components
+from love_producer.csc_kinds import RELATED, KindSettings
+from love_producer.csc_state import CSCSettings
+from love_producer.manager_link import ConfigError, manager_url, redact
+from love_producer.supervision import on_demand_match
+
+EXIT_USAGE = 2
+
+
+def _salobj_available() -> bool:
+    try:
+        import lsst.ts.salobj  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+SALOBJ_HINT = (
+    "lsst.ts.salobj is not installed (it is published only in Rubin's conda channel: "
+    "`conda install -c lsstts ts-salobj`); use --source sim to run on simulated components"
+)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--components",
+        nargs="*",
+        default=None,
+        metavar="NAME[:INDEX]",
+        help="components to monitor, space or comma separated (default: $LOVE_CSC_PRODUCER)",
+    )
+    p.add_argument(
+        "--source",
+        choices=("salobj", "sim"),
+        default=None,
+        help="where SAL samples come from (default: salobj when installed)",
+    )
+    p.add_argument("--manager-url", help="ws:// or wss:// URL (default: ws://$WEBSOCKET_HOST)")
+    p.add_argument(
+        "--password-file",
+        help="file holding the manager password (default: $PROCESS_CONNECTION_PASS)",
+    )
+    p.add_argument("--xml-dir", help="a ts_xml sal_interfaces folder (default: built-in)")
+    p.add_argument(
+        "--on-demand",
+        metavar="PATTERN",
+        help="start components the manager asks for when their name matches, e.g. 'MT*'",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=900.0,
+        help="seconds without requests before an on-demand component stops (default 900)",
+    )
+    p.add_argument(
+        "--telemetry-rate",
+        type=float,
+        default=10.0,
+        help="maximum frames per second per telemetry stream, 0 = no limit (default 10)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
+    p.add_argument("--admin-port", type=int, default=1900, help="Thespian admin port")
+    p.add_argument(
+        "--one-frame-per-message",
+        action="store_true",
+        help="send every stream in its own websocket message, as the upstream producer does",
+    )
+    p.add_argument("--log-level", type=int, default=None, help="Python log level (e.g. 10, 20)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="love-actors", description="LOVE producer as a Thespian actor system"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("start", help="run the producer against a LOVE-manager")
+    add_run_options(p)
+    p.add_argument(
+        "--status-every", type=float, default=0, help="print a status line every S seconds"
+    )
+
+    p = sub.add_parser("demo", help="simulated components, a local manager and a live summary")
+    p.add_argument(
+        "--components",
+        nargs="*",
+        default=["ATDome", "ATMCS", "MTHexapod:1", "ScriptQueue:1", "Watcher"],
+    )
+    p.add_argument("--port", type=int, default=0, help="hub port (default: a free one)")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--admin-port", type=int, default=0, help="Thespian admin port (0: free)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--xml-dir")
+
+    p = sub.add_parser("hub", help="a LOVE-manager-compatible endpoint for development")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument(
+        "--password",
+        default=None,
+        help="producer password (default: $PROCESS_CONNECTION_PASS or dev_pass)",
+    )
+    p.add_argument("--token", action="append", default=[], help="a frontend token (repeatable)")
+    p.add_argument(
+        "--legacy",
+        action="store_true",
+        help="send initial_state requests to initial_state-all-all-all (LOVE_PRODUCER_LEGACY)",
+    )
+    p.add_argument(
+        "--producer-delay",
+        type=float,
+        default=0.0,
+        help="hold producer handshakes for S seconds after start (frontends subscribe first)",
+    )
+
+    p = sub.add_parser("watch", help="subscribe like a LOVE frontend and print frames")
+    p.add_argument("url")
+    p.add_argument("streams", nargs="+", metavar="STREAM", help="e.g. event-ATDome-0-summaryState")
+    p.add_argument("--token")
+    p.add_argument("--password")
+    p.add_argument("--count", type=int, default=None, help="stop after N data frames")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+
+    p = sub.add_parser("status", help="status of a running system")
+    p.add_argument("--admin-port", type=int, default=1900)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("stop", help="stop a running system")
+    p.add_argument("--admin-port", type=int, default=1900)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"love-actors: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _components_from_env(args: argparse.Namespace, env) -> list[str]:
+    """``$LOVE_CSC_PRODUCER`` as upstream containers use it: words, maybe with flags."""
+    words = shlex.split(env.get("LOVE_CSC_PRODUCER", ""))
+    items = []
+    it = iter(words)
+    for w in it:
+        if w == "--log-level":
+            args.log_level = int(next(it, "20"))
+        elif w.startswith("--"):
+            raise ConfigError(
+                f"LOVE_CSC_PRODUCER has {w}, which love-actors does not support "
+                "(every topic is forwarded; telemetry rate: --telemetry-rate)"
+            )
+        else:
+            items.append(w)
+    return items
+
+
+def build_run_config(args: argparse.Namespace, env=os.environ):
+    """Validate options and resolve components; raises ConfigError or CatalogError."""
+    from .catalog import Catalog
+    from .messages import RunConfig, SourceConfig
+
+    items = args.components if args.components else _components_from_env(args, env)
+    ids = parse_components(items or [])
+    if not ids and not args.on_demand:
+        raise ConfigError("no components: give --components NAME[:INDEX] ... or --on-demand")
+    source = args.source or ("salobj" if _salobj_available() else None)
+    if source is None:
+        raise ConfigError(SALOBJ_HINT)
+    if source == "salobj" and not _salobj_available():
+        raise ConfigError(SALOBJ_HINT)
+    url = manager_url(args.manager_url, env)
+    if args.password_file:
+        try:
+            with open(args.password_file) as f:
+                password = f.read().strip()
+        except OSError as e:
+            raise ConfigError(f"cannot read --password-file: {e.strerror}") from None
+    else:
+        password = env.get("PROCESS_CONNECTION_PASS", "")
+    catalog = Catalog.default(args.xml_dir)
+    infos = catalog.resolve(ids)
+    kind = KindSettings.from_env(env)
+    related = {name: catalog.get(name) for cid in ids for name in RELATED.get(cid.name, ())}
+    on_demand_names = tuple(n for n in catalog.names() if on_demand_match(args.on_demand, n))
+    config = RunConfig(
+        components=tuple(ids),
+        infos=infos,
+        manager_url=url,
+        password=password,
+        source=SourceConfig(kind=source, seed=args.seed),
+        csc=CSCSettings(telemetry_max_rate=args.telemetry_rate),
+        kind=kind,
+        related=related,
+        xml_dir=args.xml_dir,
+        on_demand=args.on_demand,
+        on_demand_names=on_demand_names,
+        idle_timeout=args.idle_timeout,
+        max_message_bytes=0 if args.one_frame_per_message else 512 * 1024,
+    )
+    return config, catalog
+
+
+class StopSignal:
+    """SIGINT, SIGTERM and SIGHUP set an event the main loop waits on."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.event.is_set():
+            return  # a second Ctrl-C while stopping changes nothing
+        self.signum = signum
+        self.event.set()
+
+
+def _log_level(args) -> int:
+    if getattr(args, "log_level", None):
+        return args.log_level
+    return logging.INFO if getattr(args, "verbose", False) else logging.WARNING
+
+
+def run_start(args: argparse.Namespace) -> int:
+    from .catalog import CatalogError
+    from .remote import admin_listening
+    from .system import SystemError_, running_system
+
+    try:
+        config, catalog = build_run_config(args)
+    except (ConfigError, CatalogError, ValueError) as e:
+        return _fail(str(e))
+    logging.basicConfig(level=_log_level(args), format="%(asctime)s %(levelname)s %(message)s")
+    stop = StopSignal()
+    try:
+        with running_system(config, args.admin_port, _log_level(args)) as system:
+            started = system.started
+            print(
+                f"love-actors: {len(started.components)} components streaming to "
+                f"{redact(config.manager_url)} (source {config.source.kind}, "
+                f"interfaces from {catalog.source}); Ctrl-C stops",
+                flush=True,
+            )
+            for error in started.errors:
+                print(f"love-actors: could not start {error}", file=sys.stderr)
+            if config.on_demand:
+                print(
+                    f"love-actors: on demand: {len(config.on_demand_names)} components match "
+                    f"{config.on_demand!r}",
+                    flush=True,
+                )
+            next_status = time.monotonic() + (args.status_every or float("inf"))
+            while not stop.event.wait(2.0):
+                if not admin_listening(args.admin_port):
+                    print("love-actors: the actor system was stopped from outside", flush=True)
+                    break
+                if time.monotonic() >= next_status:
+                    next_status += args.status_every
+                    st = system.status()
+                    if st is not None:
+                        print(format_status_line(st), flush=True)
+    except SystemError_ as e:
+        return _fail(str(e))
+    print("love-actors: stopped", flush=True)
+    return 0
+
+
+def format_status_line(st: dict) -> str:
+    m = st.get("manager", {})
+    parts = [
+        f"manager {'up' if m.get('connected') else 'DOWN'}",
+        f"sent {m.get('frames_sent', 0)} frames",
+        f"dropped {m.get('events_dropped', 0)}",
+    ]
+    for c in st.get("components", []):
+        hb = "ok" if not c.get("heartbeat_lost") else f"lost {c.get('heartbeat_lost')}"
+        parts.append(f"{c.get('key')}: state {c.get('summary_state')} hb {hb}")
+    return "; ".join(parts)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    import json
+
+    from .remote import RemoteError, query_status
+
+    try:
+        st = query_status(args.admin_port)
+    except RemoteError as e:
+        return _fail(str(e))
+    if args.json:
+        print(json.dumps(st, indent=1, sort_keys=True))
+    else:
+        print(format_status_line(st))
+    return 0
+
+
+def run_stop(args: argparse.Namespace) -> int:
+    from .remote import RemoteError, stop_system
+
+    try:
+        stop_system(args.admin_port)
+    except RemoteError as e:
+        return _fail(str(e))
+    print("love-actors: stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "start":
+        return run_start(args)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return run_demo(args)
+    if args.command == "hub":
+        from .hub_server import run_hub
+
+        password = args.password or os.environ.get("PROCESS_CONNECTION_PASS") or "dev_pass"
+        return run_hub(args.host, args.port, password, args.token, args.legacy, args.producer_delay)
+    if args.command == "watch":
+        from .watch_client import parse_stream, run_watch
+
+        try:
+            for s in args.streams:
+                parse_stream(s)
+        except ValueError as e:
+            return _fail(str(e))
+        return run_watch(
+            args.url, args.streams, args.token, args.password, args.count, args.duration
+        )
+    if args.command == "status":
+        return run_status(args)
+    if args.command == "stop":
+        return run_stop(args)
+    return _fail(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

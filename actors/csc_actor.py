@@ -1,0 +1,150 @@
+"""CSC actor: one SAL component. A thin shell around the domain state machine
+(`love_producer.csc_kinds.make_csc_state`): it drains its source, feeds the state machine and
+sends the frames it returns to the ManagerClient in batches."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import timedelta
+
+from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
+
+from love_producer.csc_kinds import make_csc_state
+
+from .messages import (
+    FrameBatch,
+    Idle,
+    ManagerConnected,
+    RegisterCSC,
+    Requests,
+    StartCSC,
+    StatusReply,
+    StatusRequest,
+    UseManagerClient,
+)
+from .sources import open_source
+
+log = logging.getLogger("love_actors.csc")
+
+
+class CSCActor(ActorTypeDispatcher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = None
+        self.source = None
+        self.mc = None
+        self.key = ""
+        self.poll_interval = 0.05
+        self.idle_timeout: float | None = None
+        self.last_request = 0.0
+        self.factory = None
+        self.timer_due = 0.0
+        self.timer_token = 0
+
+    # Time comes from here only, so a journal can replace it.
+    def now(self) -> float:
+        return time.time()
+
+    def receiveMsg_StartCSC(self, msg: StartCSC, sender):
+        if self.state is not None:
+            return self._next()
+        now = self.now()
+        self.key = msg.component.key
+        self.mc = msg.manager_client
+        self.factory = sender
+        self.poll_interval = msg.source.poll_interval
+        self.idle_timeout = msg.idle_timeout
+        self.last_request = now
+        self.state = make_csc_state(
+            msg.info, msg.component.index, msg.settings, msg.start_time, msg.related, msg.kind
+        )
+        self.source = open_source(msg.component, msg.info, msg.source, msg.start_time, msg.related)
+        self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
+        log.info("%s started (pid %d)", self.key, os.getpid())
+        self._step(now)
+        return self._next()
+
+    def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
+        self.mc = msg.address
+        self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
+        return self._next()
+
+    def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
+        if msg.payload == self.timer_token:
+            self.timer_due = 0.0  # the armed timer fired; an earlier, replaced one is ignored
+        if self.state is not None:
+            now = self.now()
+            self._step(now)
+            if self.idle_timeout and now - self.last_request > self.idle_timeout:
+                self.send(self.factory, Idle(self.key))
+                self.idle_timeout = None
+        return self._next()
+
+    def receiveMsg_WatchMessage(self, msg, sender):
+        if self.state is not None:
+            self._step(self.now())
+        return self._next()
+
+    def _step(self, now: float) -> None:
+        frames = self.state.on_samples(self.source.drain(now), now)
+        frames += self.state.tick(now)
+        self._send(frames)
+
+    def _send(self, frames) -> None:
+        if frames:
+            self.send(self.mc, FrameBatch(tuple(frames)))
+        # Commands the state machine asked for (hydration, schemas) go to the source; their
+        # results come back as ordinary samples.
+        commands = self.state.take_commands()
+        if commands:
+            now = self.now()
+            for cmd in commands:
+                self.source.command(cmd, now)
+
+    def receiveMsg_ManagerConnected(self, msg: ManagerConnected, sender):
+        if self.state is not None:
+            self._send(self.state.cached_frames())
+        return self._next()
+
+    def receiveMsg_Requests(self, msg: Requests, sender):
+        if self.state is not None:
+            now = self.now()
+            self.last_request = now
+            frames = []
+            for req in msg.requests:
+                frames += self.state.on_request(req, now)
+            self._send(frames)
+        return self._next()
+
+    def receiveMsg_StatusRequest(self, msg: StatusRequest, sender):
+        status = self.state.status() if self.state is not None else {}
+        status["key"] = self.key
+        status["pid"] = os.getpid()
+        self.send(sender, StatusReply(msg.request_id, "csc", status))
+        return self._next()
+
+    def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+
+    def receiveUnrecognizedMessage(self, msg, sender):
+        return self._next()
+
+    def _next(self):
+        """Arm the next wake-up: at the state machine's next deadline, and no later than the
+        poll interval while the source must be polled."""
+        if self.state is None or self.source is None:
+            return None
+        now = self.now()
+        due = min(self.state.next_deadline(), now + self.poll_interval)
+        fd = self.source.fileno()
+        if fd is not None:
+            due = self.state.next_deadline()
+        if not self.timer_due or due < self.timer_due - 0.001:
+            self.timer_due = due
+            self.timer_token += 1
+            self.wakeupAfter(timedelta(seconds=max(0.0, due - now)), payload=self.timer_token)
+        return ThespianWatch([fd]) if fd is not None else None

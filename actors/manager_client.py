@@ -1,0 +1,128 @@
+"""ManagerClient actor: one per host, owns the websocket to the LOVE-manager.
+
+It owns a thread (asyncio, in `WebsocketLink`), so it never creates actors (children are
+forked, and forking a threaded process is unsafe). It routes initial_state requests to the CSC
+actors registered for the requested component and hands the others to the Factory, which may
+start a component on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
+
+from love_producer.manager_link import redact
+from love_producer.routing import RouteTable
+
+from .messages import (
+    FrameBatch,
+    ManagerConnected,
+    RegisterCSC,
+    Requests,
+    StartManagerClient,
+    StatusReply,
+    StatusRequest,
+    UnregisterCSC,
+)
+from .websocket_link import CONNECTED, DISCONNECTED, REQUESTS, WebsocketLink
+
+log = logging.getLogger("love_actors.manager_client")
+
+POLL_INTERVAL = 0.05  # where ThespianWatch is not supported (simpleSystemBase)
+
+
+class ManagerClient(ActorTypeDispatcher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.link: WebsocketLink | None = None
+        self.factory = None
+        self.routes = RouteTable()
+        self.addresses: dict[str, object] = {}
+        self.extra_names: tuple[str, ...] = ()
+        self.watch = False
+
+    def _next(self):
+        if self.link is None:
+            return None
+        if self.watch:
+            return ThespianWatch([self.link.wake_r.fileno()])
+        self.wakeupAfter(POLL_INTERVAL)
+        return None
+
+    def receiveMsg_StartManagerClient(self, msg: StartManagerClient, sender):
+        if self.link is not None:
+            return self._next()
+        self.factory = msg.factory
+        self.extra_names = msg.extra_names
+        self.watch = msg.watch
+        self.link = WebsocketLink(msg.url, msg.password, msg.max_message_bytes)
+        self._update_registration()
+        self.link.start()
+        log.info("manager client for %s started", redact(msg.url))
+        return self._next()
+
+    def _update_registration(self) -> None:
+        if self.link is not None:
+            self.link.set_registration(self.routes.names() | set(self.extra_names))
+
+    def receiveMsg_RegisterCSC(self, msg: RegisterCSC, sender):
+        self.routes.add(msg.key, msg.names)
+        self.addresses[msg.key] = sender
+        self._update_registration()
+        if self.link is not None and self.link.connected:
+            self.send(sender, ManagerConnected())
+        return self._next()
+
+    def receiveMsg_UnregisterCSC(self, msg: UnregisterCSC, sender):
+        self.routes.remove(msg.key)
+        self.addresses.pop(msg.key, None)
+        self._update_registration()
+        return self._next()
+
+    def receiveMsg_FrameBatch(self, msg: FrameBatch, sender):
+        if self.link is not None:
+            self.link.submit(msg.frames)
+        return self._next()
+
+    def receiveMsg_WatchMessage(self, msg, sender):
+        self._drain()
+        return self._next()
+
+    def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
+        self._drain()
+        return self._next()
+
+    def _drain(self) -> None:
+        if self.link is None:
+            return
+        for item in self.link.drain():
+            if item[0] == CONNECTED:
+                for address in self.addresses.values():
+                    self.send(address, ManagerConnected())
+            elif item[0] == DISCONNECTED:
+                log.warning("manager connection lost: %s", item[1])
+            elif item[0] == REQUESTS:
+                self._route(item[1])
+
+    def _route(self, requests) -> None:
+        by_key, unrouted = self.routes.route(requests)
+        for key, reqs in by_key.items():
+            self.send(self.addresses[key], Requests(tuple(reqs)))
+        if unrouted and self.factory is not None:
+            self.send(self.factory, Requests(tuple(unrouted)))
+
+    def receiveMsg_StatusRequest(self, msg: StatusRequest, sender):
+        stats = self.link.stats() if self.link else {"connected": False}
+        stats["pid"] = os.getpid()
+        self.send(sender, StatusReply(msg.request_id, "manager_client", stats))
+        return self._next()
+
+    def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
+        if self.link is not None:
+            self.link.stop()
+            self.link = None
+
+    def receiveUnrecognizedMessage(self, msg, sender):
+        return self._next()

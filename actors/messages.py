@@ -1,0 +1,153 @@
+"""Messages between actors: small frozen attrs classes, picklable across processes and hosts.
+
+Data moves in batches (`FrameBatch`): Thespian's TCP transport carries a few hundred separate
+messages per second between two actors, but thousands of items when each message holds many.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from love_producer.component_id import ComponentId
+from love_producer.csc_kinds import KindSettings
+from love_producer.csc_state import CSCSettings
+from love_producer.frames import Frame
+from love_producer.interface import ComponentInfo
+from love_producer.requests import InitialStateRequest
+from love_producer.sim import SimSettings
+
+#: Bumped when a message changes shape in a way an older peer cannot read.
+PROTOCOL_VERSION = 1
+
+
+@attrs.frozen
+class SourceConfig:
+    """Where CSC actors read SAL samples from."""
+
+    kind: str = "sim"  # "sim" | "salobj" | "replay"
+    seed: int = 1
+    sim: SimSettings = attrs.field(factory=SimSettings)
+    poll_interval: float = 0.05
+
+
+@attrs.frozen
+class RunConfig:
+    """Everything the Factory needs to run a host's share of the system."""
+
+    components: tuple[ComponentId, ...]
+    infos: dict  # ComponentId -> ComponentInfo, resolved before start
+    manager_url: str
+    password: str = attrs.field(repr=False)
+    source: SourceConfig = attrs.field(factory=SourceConfig)
+    csc: CSCSettings = attrs.field(factory=CSCSettings)
+    kind: KindSettings = attrs.field(factory=KindSettings)
+    related: dict = attrs.field(factory=dict)  # name -> ComponentInfo (Script for ScriptQueue)
+    xml_dir: str | None = None
+    on_demand: str | None = None
+    on_demand_names: tuple[str, ...] = ()
+    idle_timeout: float = 900.0
+    max_message_bytes: int = 512 * 1024
+    watch: bool = True
+    version: int = PROTOCOL_VERSION
+
+
+@attrs.frozen
+class StartFactory:
+    config: RunConfig
+
+
+@attrs.frozen
+class StartManagerClient:
+    url: str
+    password: str = attrs.field(repr=False)
+    factory: object = None  # ActorAddress of the Factory (unroutable requests go there)
+    extra_names: tuple[str, ...] = ()  # initial_state groups to join for on-demand components
+    max_message_bytes: int = 512 * 1024
+    watch: bool = True  # ThespianWatch works (multiprocTCPBase); else poll with wakeups
+
+
+@attrs.frozen
+class StartCSC:
+    component: ComponentId
+    info: ComponentInfo
+    source: SourceConfig
+    settings: CSCSettings
+    manager_client: object  # ActorAddress
+    start_time: float
+    idle_timeout: float | None = None  # on-demand components stop after this long unasked
+    related: dict = attrs.field(factory=dict)
+    kind: KindSettings = attrs.field(factory=KindSettings)
+
+
+@attrs.frozen
+class UseManagerClient:
+    """The ManagerClient was restarted: send frames to this address from now on."""
+
+    address: object
+
+
+@attrs.frozen
+class Idle:
+    """An on-demand CSC actor had no request for its idle timeout."""
+
+    key: str
+
+
+@attrs.frozen
+class RegisterCSC:
+    """A CSC actor tells the ManagerClient which initial_state groups it answers."""
+
+    key: str
+    names: tuple[str, ...]
+
+
+@attrs.frozen
+class UnregisterCSC:
+    key: str
+
+
+@attrs.frozen
+class FrameBatch:
+    frames: tuple[Frame, ...]
+
+
+@attrs.frozen
+class ManagerConnected:
+    """The websocket is (again) up: CSC actors re-send their cached events."""
+
+
+@attrs.frozen
+class Requests:
+    """initial_state requests from the manager, for one CSC actor (or the Factory)."""
+
+    requests: tuple[InitialStateRequest, ...]
+
+
+@attrs.frozen
+class StatusRequest:
+    request_id: int = 0
+
+
+@attrs.frozen
+class StatusReply:
+    request_id: int
+    kind: str  # "factory" | "manager_client" | "csc"
+    status: dict
+
+
+@attrs.frozen
+class StopAll:
+    """Ask the Factory to stop every actor it started; it answers `Stopped`."""
+
+
+@attrs.frozen
+class Stopped:
+    pass
+
+
+@attrs.frozen
+class Started:
+    """The Factory's answer to `StartFactory`: what it started and what it refused."""
+
+    components: tuple[str, ...]
+    errors: tuple[str, ...] = ()

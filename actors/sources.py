@@ -1,0 +1,86 @@
+"""SAL sources as the CSC actor sees them: something to drain samples from.
+
+`open_source` picks the implementation. The simulator is polled (it produces samples for the
+time it is asked about); thread-fed sources (salobj) also expose a file descriptor that becomes
+readable when samples wait, for ``ThespianWatch``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Protocol
+
+from love_producer.commands import SalCommand
+from love_producer.component_id import ComponentId
+from love_producer.interface import ComponentInfo
+from love_producer.samples import Sample
+from love_producer.sim import SimulatedComponent
+from love_producer.sim_scriptqueue import SimulatedScriptQueue
+from love_producer.sim_watcher import SimulatedWatcher
+
+from .messages import SourceConfig
+
+
+class SourceError(RuntimeError):
+    """A source cannot be opened."""
+
+
+class SampleSource(Protocol):
+    def fileno(self) -> int | None: ...
+
+    def drain(self, now: float) -> list[Sample]: ...
+
+    def command(self, cmd: SalCommand, now: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SimSource:
+    """Simulated component: samples up to ``now`` on every drain."""
+
+    def __init__(
+        self,
+        component: ComponentId,
+        info: ComponentInfo,
+        config: SourceConfig,
+        start_time: float,
+        related: dict | None = None,
+    ) -> None:
+        # Each component gets its own stream of values, stable for a given --seed.
+        seed = config.seed * 1_000_003 + zlib.crc32(component.key.encode())
+        related = related or {}
+        if info.name == "ScriptQueue" and "Script" in related:
+            self.sim = SimulatedScriptQueue(
+                info, related["Script"], component.index, seed, start_time, config.sim
+            )
+        elif info.name == "Watcher":
+            self.sim = SimulatedWatcher(info, seed, start_time, config.sim)
+        else:
+            self.sim = SimulatedComponent(info, component.index, seed, start_time, config.sim)
+
+    def fileno(self) -> int | None:
+        return None
+
+    def drain(self, now: float) -> list[Sample]:
+        return self.sim.advance(now)
+
+    def command(self, cmd: SalCommand, now: float) -> None:
+        if hasattr(self.sim, "command"):
+            self.sim.command(cmd, now)
+
+    def close(self) -> None:
+        pass
+
+
+def open_source(
+    component: ComponentId,
+    info: ComponentInfo,
+    config: SourceConfig,
+    start_time: float,
+    related: dict | None = None,
+) -> SampleSource:
+    if config.kind == "sim":
+        return SimSource(component, info, config, start_time, related)
+    if config.kind == "salobj":
+        raise SourceError("the salobj source is not available in this build yet: use --source sim")
+    raise SourceError(f"unknown source {config.kind!r}")

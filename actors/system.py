@@ -1,0 +1,147 @@
+"""Starting and stopping the actor system so that nothing is left behind.
+
+A Thespian ``multiprocTCPBase`` admin outlives the process that started it, so every command
+that starts one stops it in a ``finally``, and then checks that every actor process it knew of
+is really gone (Thespian can orphan a child that was starting during shutdown).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from thespian.actors import ActorSystem
+
+from .factory import Factory
+from .messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
+
+log = logging.getLogger("love_actors.system")
+
+FACTORY_NAME = "love-actors-factory"
+
+
+class SystemError_(RuntimeError):
+    """The actor system could not be started."""
+
+
+def log_defs(level: int) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"f": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"h": {"class": "logging.StreamHandler", "formatter": "f", "level": level}},
+        "root": {"handlers": ["h"], "level": level},
+    }
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningSystem:
+    """A started actor system with its Factory."""
+
+    def __init__(self, asys: ActorSystem, factory, started: Started) -> None:
+        self.asys = asys
+        self.factory = factory
+        self.started = started
+        self.known_pids: set[int] = set()
+
+    def status(self, timeout: float = 5.0) -> dict | None:
+        reply = self.asys.ask(self.factory, StatusRequest(), timeout)
+        if not isinstance(reply, StatusReply):
+            return None
+        st = reply.status
+        self.known_pids |= {st["pid"]} | {c["pid"] for c in st["components"] if "pid" in c}
+        if "pid" in st.get("manager", {}):
+            self.known_pids.add(st["manager"]["pid"])
+        return st
+
+
+@contextmanager
+def running_system(
+    config: RunConfig,
+    admin_port: int,
+    log_level: int = logging.WARNING,
+    base: str = "multiprocTCPBase",
+) -> Iterator[RunningSystem]:
+    """Start the actor system and the Factory; stop everything on exit, whatever happens."""
+    if base == "multiprocTCPBase" and port_in_use(admin_port):
+        raise SystemError_(
+            f"admin port {admin_port} is in use (another love-actors or Thespian system?): "
+            "stop it with `love-actors stop` or choose --admin-port"
+        )
+    caps = {"Admin Port": admin_port} if base == "multiprocTCPBase" else {}
+    before = {p.pid for p in multiprocessing.active_children()}
+    asys = ActorSystem(base, caps, logDefs=log_defs(log_level), transientUnique=True)
+    system = None
+    try:
+        factory = asys.createActor(Factory, globalName=FACTORY_NAME)
+        started = asys.ask(factory, StartFactory(config), 60)
+        if not isinstance(started, Started):
+            raise SystemError_("the Factory did not answer within 60 s")
+        system = RunningSystem(asys, factory, started)
+        yield system
+    finally:
+        if system is not None:
+            try:
+                system.status(timeout=2.0)  # learn every actor's pid before stopping
+            except Exception:
+                pass
+            try:
+                asys.ask(system.factory, StopAll(), 10)
+            except Exception as e:
+                log.warning("stopping actors: %s", e)
+        asys.shutdown()
+        _reap(before, system.known_pids if system else set())
+
+
+def _reap(before: set[int], actor_pids: set[int], grace: float = 3.0) -> None:
+    """Wait for the admin and every known actor process to exit; kill what does not."""
+    deadline = time.monotonic() + grace
+    children = [p for p in multiprocessing.active_children() if p.pid not in before]
+    for p in children:
+        p.join(max(0.0, deadline - time.monotonic()))
+    leftovers = [pid for pid in actor_pids if _alive(pid)]
+    while leftovers and time.monotonic() < deadline:
+        time.sleep(0.05)
+        leftovers = [pid for pid in leftovers if _alive(pid)]
+    for pid in leftovers + [p.pid for p in children if p.is_alive()]:
+        log.warning("process %d outlived the actor system; killing it", pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
