@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from thespian.actors import ActorSystem
 
 from .factory import Factory
+from .lifeline import Lifeline, WatchOwner
 from .messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
 
 log = logging.getLogger("love_actors.system")
@@ -95,6 +96,9 @@ def running_system(
     system = None
     try:
         factory = asys.createActor(Factory, globalName=FACTORY_NAME)
+        if base == "multiprocTCPBase":
+            lifeline = asys.createActor(Lifeline)
+            asys.ask(lifeline, WatchOwner(os.getpid(), admin_port), 10)
         started = asys.ask(factory, StartFactory(config), 60)
         if not isinstance(started, Started):
             raise SystemError_("the Factory did not answer within 60 s")
