@@ -91,7 +91,13 @@ def run_demo(args) -> int:
             )
             deadline = time.monotonic() + args.duration if args.duration else None
             while not stop.event.wait(1.0):
-                table = format_table(summary.rows(time.time()), state["connected"], url)
+                table = format_table(
+                    summary.rows(time.time()),
+                    state["connected"],
+                    url,
+                    summary.queues,
+                    summary.alarms,
+                )
                 if interactive:
                     print("\x1b[H\x1b[2J" + table, flush=True)
                 else:

@@ -25,6 +25,40 @@ class Summary:
     def __init__(self, window: float = 5.0) -> None:
         self.window = window
         self.lines: dict[tuple[str, int], ComponentLine] = {}
+        #: queue index -> one line about its scripts
+        self.queues: dict[int, str] = {}
+        self.alarms: str = ""
+
+    def _scripts(self, salindex: int, payload: dict) -> None:
+        current = payload.get("current_scripts") or []
+        waiting = payload.get("waiting_scripts") or []
+        finished = payload.get("finished_scripts") or []
+        parts = []
+        if current and isinstance(current[0], dict):
+            c = current[0]
+            parts.append(f"running {c.get('index')} {c.get('path')} ({c.get('script_state')})")
+        else:
+            parts.append("idle")
+        parts.append(f"{len(waiting)} waiting")
+        if finished and isinstance(finished[0], dict):
+            f = finished[0]
+            parts.append(f"last done {f.get('index')} {f.get('path')} ({f.get('script_state')})")
+        self.queues[salindex] = ", ".join(parts)
+
+    def _alarms(self, payload: dict) -> None:
+        alarms = payload.get("alarms")
+        if not isinstance(alarms, dict):
+            return
+
+        def value(alarm: object, field: str) -> object:
+            item = alarm.get(field) if isinstance(alarm, dict) else None
+            return item.get("value") if isinstance(item, dict) else None
+
+        active = [n for n, a in alarms.items() if (value(a, "severity") or 1) > 1]
+        unacked = [n for n in active if not value(alarms[n], "acknowledged")]
+        self.alarms = f"{len(active)} active, {len(unacked)} unacknowledged" + (
+            f": {', '.join(sorted(active))}" if active else ""
+        )
 
     def _line(self, csc: str, salindex: int) -> ComponentLine:
         key = (csc, salindex)
@@ -49,6 +83,10 @@ class Summary:
                     line = self._line(hb["csc"], int(hb.get("salindex", 0)))
                     line.heartbeat_lost = hb.get("lost")
                 continue
+            if csc == "ScriptQueueState" and isinstance(streams.get("scriptsStream"), dict):
+                self._scripts(idx, streams["scriptsStream"])
+            if csc == "Watcher" and isinstance(streams.get("stream"), dict):
+                self._alarms(streams["stream"])
             if csc in ("ScriptQueueState", "ScriptHeartbeats", "Script"):
                 continue
             line = self._line(csc, idx)
@@ -79,7 +117,13 @@ class Summary:
         return out
 
 
-def format_table(rows: list[dict], connected: bool, url: str) -> str:
+def format_table(
+    rows: list[dict],
+    connected: bool,
+    url: str,
+    queues: dict[int, str] | None = None,
+    alarms: str = "",
+) -> str:
     head = f"love-actors demo  manager {url}  producer {'connected' if connected else 'DOWN'}"
     lines = [
         head,
@@ -91,4 +135,8 @@ def format_table(rows: list[dict], connected: bool, url: str) -> str:
             f"{r['component']:<16}{r['summary_state']:<10}{r['heartbeat']:<11}"
             f"{r['frames_per_s']:>9.1f}{r['frames']:>9}"
         )
+    for index, text in sorted((queues or {}).items()):
+        lines.append(f"\nScriptQueue:{index}  {text}")
+    if alarms:
+        lines.append(f"Watcher alarms  {alarms}")
     return "\n".join(lines)
