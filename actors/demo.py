@@ -52,6 +52,7 @@ def run_demo(args) -> int:
     state = {"connected": False}
     interactive = sys.stdout.isatty()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("actors.hub_server").setLevel(logging.WARNING)  # no per-connection lines
 
     async def frontend(hub_ready: threading.Event, done: threading.Event) -> None:
         hub = HubServer("127.0.0.1", port, password, (token,))

@@ -148,6 +148,8 @@ def test_producer_streams_to_hub_survives_restart_and_starts_on_demand():
         str(admin_port),
         "--on-demand",
         "ATMCS",
+        "--idle-timeout",
+        "6",
         env={"PROCESS_CONNECTION_PASS": PASSWORD},
     )
     hubs = [hub]
@@ -242,6 +244,15 @@ def test_producer_streams_to_hub_survives_restart_and_starts_on_demand():
             st = await status(admin_port)
             assert "ATMCS:0" in st["on_demand"]
             actor_pids.update(producer.processes())
+            # Nobody asks for ATMCS any more: it stops after the idle timeout; the components
+            # given with --components never do.
+            st = await wait_status(
+                admin_port,
+                lambda s: not any(c["key"] == "ATMCS:0" for c in s["components"]),
+                timeout=20,
+                what="the idle on-demand ATMCS to stop",
+            )
+            assert {c["key"] for c in st["components"]} == {"ATDome:0", "MTHexapod:1"}
 
         asyncio.run(scenario())
 

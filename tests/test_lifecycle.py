@@ -180,3 +180,39 @@ def test_sigkill_of_the_start_command_leaves_no_actor_system_behind():
         assert run_cli("status", "--admin-port", str(admin_port)).returncode == 2
     finally:
         proc.kill_tree()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LOVE_TS_XML_DIR"), reason="set LOVE_TS_XML_DIR to a ts_xml folder"
+)
+def test_start_with_real_ts_xml_interfaces():
+    admin_port = free_port()
+    xml_dir = os.path.abspath(os.environ["LOVE_TS_XML_DIR"])
+    proc = Proc(
+        "start",
+        "--source",
+        "sim",
+        "--manager-url",
+        "ws://127.0.0.1:9/manager/ws/subscription",
+        "--admin-port",
+        str(admin_port),
+        "--xml-dir",
+        xml_dir,
+        "--components",
+        "ATPtg",
+        "ESS:1",
+        "GenericCamera:1",
+    )
+    try:
+        line = proc.wait_for_line("components streaming", timeout=60)
+        assert xml_dir in line
+
+        def all_sampled():
+            comps = status(admin_port)["components"]
+            return len(comps) == 3 and all(c["samples_in"] > 0 for c in comps)
+
+        wait_until(all_sampled, 30, what="every component to receive samples")
+        proc.signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        proc.kill_tree()
