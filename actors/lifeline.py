@@ -18,6 +18,8 @@ from datetime import timedelta
 import attrs
 from thespian.actors import ActorTypeDispatcher, WakeupMessage
 
+from .processes import process_alive
+
 log = logging.getLogger("love_actors.lifeline")
 
 POLL = timedelta(seconds=1)
@@ -27,20 +29,6 @@ POLL = timedelta(seconds=1)
 class WatchOwner:
     owner_pid: int
     admin_port: int
-
-
-def owner_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True  # no /proc: trust kill(0)
 
 
 class Lifeline(ActorTypeDispatcher):
@@ -56,7 +44,7 @@ class Lifeline(ActorTypeDispatcher):
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
         if self.watch is None:
             return
-        if owner_alive(self.watch.owner_pid):
+        if process_alive(self.watch.owner_pid):
             self.wakeupAfter(POLL)
             return
         log.error(

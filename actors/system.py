@@ -21,6 +21,7 @@ from thespian.actors import ActorSystem
 from .factory import Factory
 from .lifeline import Lifeline, WatchOwner
 from .messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
+from .processes import process_alive
 
 log = logging.getLogger("love_actors.system")
 
@@ -124,28 +125,13 @@ def _reap(before: set[int], actor_pids: set[int], grace: float = 3.0) -> None:
     children = [p for p in multiprocessing.active_children() if p.pid not in before]
     for p in children:
         p.join(max(0.0, deadline - time.monotonic()))
-    leftovers = [pid for pid in actor_pids if _alive(pid)]
+    leftovers = [pid for pid in actor_pids if process_alive(pid)]
     while leftovers and time.monotonic() < deadline:
         time.sleep(0.05)
-        leftovers = [pid for pid in leftovers if _alive(pid)]
+        leftovers = [pid for pid in leftovers if process_alive(pid)]
     for pid in leftovers + [p.pid for p in children if p.is_alive()]:
         log.warning("process %d outlived the actor system; killing it", pid)
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as gone.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
