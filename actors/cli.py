@@ -1,4 +1,4 @@
-"""``love-actors`` command line: start, demo, hub, watch, status, stop."""
+"""``love-actors`` command line: start, demo, hub, watch, status, stop, replay."""
 
 from __future__ import annotations
 
@@ -94,6 +94,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--status-every", type=float, default=0, help="print a status line every S seconds"
     )
+    p.add_argument(
+        "--record",
+        metavar="DIR",
+        help="record every actor's inputs into a journal in DIR (replay: love-actors replay DIR)",
+    )
+    p.add_argument(
+        "--record-file-mb",
+        type=float,
+        default=16.0,
+        help="start a new journal part after this many MB (default 16)",
+    )
+    p.add_argument(
+        "--record-total-mb",
+        type=float,
+        default=4096.0,
+        help="delete the oldest journal parts beyond this many MB in DIR (default 4096)",
+    )
+
+    p = sub.add_parser("replay", help="replay a journal and write the frames the actors sent")
+    p.add_argument("dir", metavar="DIR", help="journal folder (from start --record DIR)")
+    p.add_argument(
+        "-o", "--output", metavar="FRAMES.jsonl", help="write frames here (default: stdout)"
+    )
+    p.add_argument(
+        "--expect",
+        metavar="GOLDEN.jsonl",
+        help="compare with this file; exit 1 and show the first difference if they differ",
+    )
+    p.add_argument(
+        "--speed",
+        default="max",
+        help="1: recorded speed, a number: that many times faster, max: no waiting (default)",
+    )
+    p.add_argument("--to", metavar="URL", help="send the frames to a LOVE-manager, as a producer")
+    p.add_argument(
+        "--password-file",
+        help="file holding the manager password for --to (default: $PROCESS_CONNECTION_PASS)",
+    )
 
     p = sub.add_parser("demo", help="simulated components, a local manager and a live summary")
     p.add_argument(
@@ -168,6 +206,35 @@ def _components_from_env(args: argparse.Namespace, env) -> list[str]:
     return items
 
 
+def _read_password(args: argparse.Namespace, env) -> str:
+    if args.password_file:
+        try:
+            with open(args.password_file) as f:
+                return f.read().strip()
+        except OSError as e:
+            raise ConfigError(f"cannot read --password-file: {e.strerror}") from None
+    return env.get("PROCESS_CONNECTION_PASS", "")
+
+
+def _record_config(args: argparse.Namespace):
+    from .messages import RecordConfig
+
+    if not getattr(args, "record", None):
+        return None
+    if args.record_file_mb <= 0 or args.record_total_mb <= 0:
+        raise ConfigError("--record-file-mb and --record-total-mb must be > 0")
+    try:
+        os.makedirs(args.record, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create --record folder {args.record}: {e.strerror}") from None
+    mb = 1024 * 1024
+    return RecordConfig(
+        os.path.abspath(args.record),
+        max_file_bytes=int(args.record_file_mb * mb),
+        max_total_bytes=int(args.record_total_mb * mb),
+    )
+
+
 def build_run_config(args: argparse.Namespace, env=os.environ):
     """Validate options and resolve components; raises ConfigError or CatalogError."""
     from .catalog import Catalog
@@ -183,14 +250,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
     if source == "salobj" and not _salobj_available():
         raise ConfigError(SALOBJ_HINT)
     url = manager_url(args.manager_url, env)
-    if args.password_file:
-        try:
-            with open(args.password_file) as f:
-                password = f.read().strip()
-        except OSError as e:
-            raise ConfigError(f"cannot read --password-file: {e.strerror}") from None
-    else:
-        password = env.get("PROCESS_CONNECTION_PASS", "")
+    password = _read_password(args, env)
     catalog = Catalog.default(args.xml_dir)
     infos = catalog.resolve(ids)
     kind = KindSettings.from_env(env)
@@ -210,6 +270,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         on_demand_names=on_demand_names,
         idle_timeout=args.idle_timeout,
         max_message_bytes=0 if args.one_frame_per_message else 512 * 1024,
+        record=_record_config(args),
     )
     return config, catalog
 
@@ -258,6 +319,8 @@ def run_start(args: argparse.Namespace) -> int:
             )
             for error in started.errors:
                 print(f"love-actors: could not start {error}", file=sys.stderr)
+            if config.record is not None:
+                print(f"love-actors: recording a journal in {config.record.directory}", flush=True)
             if config.on_demand:
                 print(
                     f"love-actors: on demand: {len(config.on_demand_names)} components match "
@@ -320,6 +383,114 @@ def run_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not speed > 0:
+        raise ConfigError(f"--speed must be max or a number > 0, not {text!r}")
+    return speed
+
+
+def run_replay(args: argparse.Namespace, env=os.environ) -> int:
+    """``love-actors replay``: 0 when the output equals --expect (or without it), 1 when it
+    differs, 2 for a bad journal or options."""
+    from love_producer import journal
+
+    from .replay import Replay, play_to_manager, read_journal
+
+    try:
+        speed = _speed(args.speed)
+        url = manager_url(args.to, env) if args.to else None
+        password = _read_password(args, env) if url else ""
+        records = read_journal(args.dir)
+        expected = open(args.expect) if args.expect else None  # noqa: SIM115
+    except (ConfigError, journal.JournalError, OSError) as e:
+        return _fail(str(e))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    replay = Replay(records)
+    mismatch = None
+    context = None  # the input that made the first differing frame
+    count = 0
+    last = None
+    out = None
+    if args.output:
+        out = open(args.output, "w")  # noqa: SIM115
+    elif url is None:
+        out = sys.stdout
+
+    def steps():
+        nonlocal mismatch, context, count, last
+        t0 = wall0 = None
+        for step in replay:
+            if step.frames and speed is not None and url is None:
+                if t0 is None:
+                    t0, wall0 = step.record.t, time.monotonic()
+                delay = wall0 + (step.record.t - t0) / speed - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            last = step.record if step.frames or last is None else last
+            for frame in step.frames:
+                line = journal.frame_line(step.record.t, step.record.actor, frame)
+                if out is not None:
+                    out.write(line + "\n")
+                if expected is not None and mismatch is None:
+                    want = expected.readline()
+                    found = journal.compare([want] if want else [], [line])
+                    if found is not None:
+                        mismatch = journal.Mismatch(count, found.expected, line)
+                        context = step.record
+                count += 1
+            yield step
+
+    try:
+        if url is not None:
+            play_to_manager(
+                steps(),
+                url,
+                password,
+                speed,
+                lambda: {n for names in replay.names.values() for n in names},
+                say=lambda text: print(text, file=sys.stderr, flush=True),
+            )
+        else:
+            for _ in steps():
+                pass
+    except journal.JournalError as e:
+        return _fail(str(e))
+    except BrokenPipeError:  # stdout closed early (| head): not an error
+        out = None
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (no flush error at exit)
+        return 0
+    except ConnectionError as e:
+        return _fail(f"--to {redact(url)}: {e}")
+    finally:
+        if out is not None and out is not sys.stdout:
+            out.close()
+        elif out is sys.stdout:
+            sys.stdout.flush()
+    if expected is not None:
+        if mismatch is None:
+            extra = expected.readline()
+            if extra:
+                mismatch = journal.Mismatch(count, extra.rstrip("\n"), None)
+                context = last
+        expected.close()
+        if mismatch is not None:
+            print(f"love-actors: the replay differs from {args.expect}", file=sys.stderr)
+            print(mismatch.describe(), file=sys.stderr)
+            if context is not None:
+                print("  journal input that preceded it:", file=sys.stderr)
+                for text in context.describe().splitlines():
+                    print("    " + text, file=sys.stderr)
+            return 1
+        print(f"love-actors: replay identical to {args.expect} ({count} frames)", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "start":
@@ -348,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_status(args)
     if args.command == "stop":
         return run_stop(args)
+    if args.command == "replay":
+        return run_replay(args)
     return _fail(f"unknown command {args.command}")
 
 

@@ -1,6 +1,12 @@
 """CSC actor: one SAL component. A thin shell around the domain state machine
 (`love_producer.csc_kinds.make_csc_state`): it drains its source, feeds the state machine and
-sends the frames it returns to the ManagerClient in batches."""
+sends the frames it returns to the ManagerClient in batches.
+
+Replayable (``love_producer.journal``): every message that reaches the state machine is
+recorded with the ``now`` it was handled at and the samples drained for it. Time, the source
+and the timer are read through `now`, `_open_source` and `_arm_timer` only, which the replay
+subclass (``actors.replay.ReplayCSCActor``) replaces.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from datetime import timedelta
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
 from love_producer.csc_kinds import make_csc_state
+from love_producer.journal import StartConfig, csc_actor_name
 
 from .messages import (
     FrameBatch,
@@ -24,6 +31,7 @@ from .messages import (
     StatusRequest,
     UseManagerClient,
 )
+from .recording import NullRecorder, make_recorder
 from .sources import open_source
 
 log = logging.getLogger("love_actors.csc")
@@ -42,10 +50,17 @@ class CSCActor(ActorTypeDispatcher):
         self.factory = None
         self.timer_due = 0.0
         self.timer_token = 0
+        self.recorder = NullRecorder()
 
     # Time comes from here only, so a journal can replace it.
     def now(self) -> float:
         return time.time()
+
+    def _open_source(self, msg: StartCSC):
+        return open_source(msg.component, msg.info, msg.source, msg.start_time, msg.related)
+
+    def _arm_timer(self, delay: float, token: int) -> None:
+        self.wakeupAfter(timedelta(seconds=delay), payload=token)
 
     def receiveMsg_StartCSC(self, msg: StartCSC, sender):
         if self.state is not None:
@@ -60,10 +75,25 @@ class CSCActor(ActorTypeDispatcher):
         self.state = make_csc_state(
             msg.info, msg.component.index, msg.settings, msg.start_time, msg.related, msg.kind
         )
-        self.source = open_source(msg.component, msg.info, msg.source, msg.start_time, msg.related)
+        self.source = self._open_source(msg)
+        start = None
+        if msg.record is not None:
+            start = StartConfig(
+                msg.component.name,
+                msg.component.index,
+                msg.info,
+                msg.settings,
+                msg.kind,
+                msg.start_time,
+                dict(msg.related),
+                msg.idle_timeout,
+            )
+            self.recorder = make_recorder(
+                msg.record, csc_actor_name(msg.component.name, msg.component.index), start
+            )
         self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
         log.info("%s started (pid %d)", self.key, os.getpid())
-        self._step(now)
+        self._step(now, "start", start)
         return self._next()
 
     def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
@@ -76,7 +106,7 @@ class CSCActor(ActorTypeDispatcher):
             self.timer_due = 0.0  # the armed timer fired; an earlier, replaced one is ignored
         if self.state is not None:
             now = self.now()
-            self._step(now)
+            self._step(now, "wakeup")
             if self.idle_timeout and now - self.last_request > self.idle_timeout:
                 self.send(self.factory, Idle(self.key))
                 self.idle_timeout = None
@@ -84,11 +114,13 @@ class CSCActor(ActorTypeDispatcher):
 
     def receiveMsg_WatchMessage(self, msg, sender):
         if self.state is not None:
-            self._step(self.now())
+            self._step(self.now(), "watch")
         return self._next()
 
-    def _step(self, now: float) -> None:
-        frames = self.state.on_samples(self.source.drain(now), now)
+    def _step(self, now: float, kind: str, start: StartConfig | None = None) -> None:
+        samples = self.source.drain(now)
+        self.recorder.step(kind, now, samples, start)
+        frames = self.state.on_samples(samples, now)
         frames += self.state.tick(now)
         self._send(frames)
 
@@ -105,12 +137,14 @@ class CSCActor(ActorTypeDispatcher):
 
     def receiveMsg_ManagerConnected(self, msg: ManagerConnected, sender):
         if self.state is not None:
+            self.recorder.event("connected", self.now())
             self._send(self.state.cached_frames())
         return self._next()
 
     def receiveMsg_Requests(self, msg: Requests, sender):
         if self.state is not None:
             now = self.now()
+            self.recorder.requests(now, msg.requests)
             self.last_request = now
             frames = []
             for req in msg.requests:
@@ -129,6 +163,7 @@ class CSCActor(ActorTypeDispatcher):
         if self.source is not None:
             self.source.close()
             self.source = None
+        self.recorder.close()
 
     def receiveUnrecognizedMessage(self, msg, sender):
         return self._next()
@@ -146,5 +181,5 @@ class CSCActor(ActorTypeDispatcher):
         if not self.timer_due or due < self.timer_due - 0.001:
             self.timer_due = due
             self.timer_token += 1
-            self.wakeupAfter(timedelta(seconds=max(0.0, due - now)), payload=self.timer_token)
+            self._arm_timer(max(0.0, due - now), self.timer_token)
         return ThespianWatch([fd]) if fd is not None else None

@@ -109,6 +109,7 @@ class Factory(ActorTypeDispatcher):
                 extra_names=cfg.on_demand_names,
                 max_message_bytes=cfg.max_message_bytes,
                 watch=cfg.watch,
+                record=cfg.record,
             ),
         )
 
@@ -129,6 +130,7 @@ class Factory(ActorTypeDispatcher):
                 idle_timeout=cfg.idle_timeout if on_demand else None,
                 related=self._related(cid),
                 kind=cfg.kind,
+                record=cfg.record,
             ),
         )
         log.info("started %s%s", cid, " on demand" if on_demand else "")

@@ -4,15 +4,20 @@ It owns a thread (asyncio, in `WebsocketLink`), so it never creates actors (chil
 forked, and forking a threaded process is unsafe). It routes initial_state requests to the CSC
 actors registered for the requested component and hands the others to the Factory, which may
 start a component on demand.
+
+With ``record`` set it journals what its websocket thread hands it (connection changes and
+initial_state requests), as ``manager-client`` (``love_producer.journal``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
+from love_producer.journal import MANAGER_CLIENT
 from love_producer.manager_link import redact
 from love_producer.routing import RouteTable
 
@@ -26,6 +31,7 @@ from .messages import (
     StatusRequest,
     UnregisterCSC,
 )
+from .recording import NullRecorder, make_recorder
 from .websocket_link import CONNECTED, DISCONNECTED, REQUESTS, WebsocketLink
 
 log = logging.getLogger("love_actors.manager_client")
@@ -42,6 +48,7 @@ class ManagerClient(ActorTypeDispatcher):
         self.addresses: dict[str, object] = {}
         self.extra_names: tuple[str, ...] = ()
         self.watch = False
+        self.recorder = NullRecorder()
 
     def _next(self):
         if self.link is None:
@@ -57,6 +64,7 @@ class ManagerClient(ActorTypeDispatcher):
         self.factory = msg.factory
         self.extra_names = msg.extra_names
         self.watch = msg.watch
+        self.recorder = make_recorder(msg.record, MANAGER_CLIENT)
         self.link = WebsocketLink(msg.url, msg.password, msg.max_message_bytes)
         self._update_registration()
         self.link.start()
@@ -97,13 +105,18 @@ class ManagerClient(ActorTypeDispatcher):
     def _drain(self) -> None:
         if self.link is None:
             return
-        for item in self.link.drain():
+        items = self.link.drain()
+        now = time.time() if items and self.recorder.enabled else 0.0
+        for item in items:
             if item[0] == CONNECTED:
+                self.recorder.event("link-connected", now)
                 for address in self.addresses.values():
                     self.send(address, ManagerConnected())
             elif item[0] == DISCONNECTED:
+                self.recorder.event("link-disconnected", now, item[1])
                 log.warning("manager connection lost: %s", item[1])
             elif item[0] == REQUESTS:
+                self.recorder.requests(now, item[1], "link-requests")
                 self._route(item[1])
 
     def _route(self, requests) -> None:
@@ -123,6 +136,7 @@ class ManagerClient(ActorTypeDispatcher):
         if self.link is not None:
             self.link.stop()
             self.link = None
+        self.recorder.close()
 
     def receiveUnrecognizedMessage(self, msg, sender):
         return self._next()

@@ -24,10 +24,28 @@ PROTOCOL_VERSION = 1
 class SourceConfig:
     """Where CSC actors read SAL samples from."""
 
-    kind: str = "sim"  # "sim" | "salobj" | "replay"
+    kind: str = "sim"  # "sim" | "salobj" | "journal"
     seed: int = 1
     sim: SimSettings = attrs.field(factory=SimSettings)
     poll_interval: float = 0.05
+
+
+@attrs.frozen
+class RecordConfig:
+    """Record a journal (``love_producer.journal``) of every actor's inputs into ``directory``.
+
+    A part is closed once it passes ``max_file_bytes``; then the oldest closed parts of the
+    folder are deleted until it holds at most ``max_total_bytes`` (it can exceed that by at most
+    one open part per actor). Buffered lines are flushed every ``flush_interval`` seconds of
+    recorded time, so a killed process loses at most that much.
+    """
+
+    directory: str
+    max_file_bytes: int = attrs.field(default=16 * 1024 * 1024, validator=attrs.validators.gt(0))
+    max_total_bytes: int = attrs.field(
+        default=4 * 1024 * 1024 * 1024, validator=attrs.validators.gt(0)
+    )
+    flush_interval: float = 1.0
 
 
 @attrs.frozen
@@ -49,6 +67,7 @@ class RunConfig:
     max_message_bytes: int = 512 * 1024
     watch: bool = True
     version: int = PROTOCOL_VERSION
+    record: RecordConfig | None = None
 
 
 @attrs.frozen
@@ -64,6 +83,7 @@ class StartManagerClient:
     extra_names: tuple[str, ...] = ()  # initial_state groups to join for on-demand components
     max_message_bytes: int = 512 * 1024
     watch: bool = True  # ThespianWatch works (multiprocTCPBase); else poll with wakeups
+    record: RecordConfig | None = None
 
 
 @attrs.frozen
@@ -77,6 +97,7 @@ class StartCSC:
     idle_timeout: float | None = None  # on-demand components stop after this long unasked
     related: dict = attrs.field(factory=dict)
     kind: KindSettings = attrs.field(factory=KindSettings)
+    record: RecordConfig | None = None
 
 
 @attrs.frozen

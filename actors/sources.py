@@ -72,6 +72,31 @@ class SimSource:
         pass
 
 
+class JournalSource:
+    """Samples recorded in a journal (``love_producer.journal``), fed before each replayed
+    message: `drain` returns what the live source returned at that point; commands are ignored
+    (their answers, if any, are already in the journal as samples)."""
+
+    def __init__(self) -> None:
+        self._pending: list[Sample] = []
+
+    def feed(self, samples) -> None:
+        self._pending = list(samples)
+
+    def fileno(self) -> int | None:
+        return None
+
+    def drain(self, now: float) -> list[Sample]:
+        out, self._pending = self._pending, []
+        return out
+
+    def command(self, cmd: SalCommand, now: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def open_source(
     component: ComponentId,
     info: ComponentInfo,
@@ -81,6 +106,8 @@ def open_source(
 ) -> SampleSource:
     if config.kind == "sim":
         return SimSource(component, info, config, start_time, related)
+    if config.kind == "journal":
+        return JournalSource()
     if config.kind == "salobj":
         raise SourceError("the salobj source is not available in this build yet: use --source sim")
     raise SourceError(f"unknown source {config.kind!r}")

@@ -1,0 +1,343 @@
+"""Replay a journal (``love_producer.journal``) into a fresh ``simpleSystemBase`` actor system.
+
+The same `CSCActor` code runs, in `ReplayCSCActor`, a subclass that changes only the edges:
+time is the recorded ``now`` of the message being replayed, the source is a `JournalSource`
+fed with the samples recorded for that message, and no timer is armed (every wake-up the live
+actor had is in the journal). `ReplayHub` stands in for the Factory and the ManagerClient: it
+creates the CSC actors, delivers each recorded message from the merged journal, one at a time,
+and collects the frames the actors send, in send order.
+
+``simpleSystemBase`` runs each ``tell`` to completion in the calling thread, so the frames
+collected after a delivery are exactly those that message caused.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+
+import attrs
+from thespian.actors import (
+    ActorExitRequest,
+    ActorSystem,
+    ActorTypeDispatcher,
+    WakeupMessage,
+    WatchMessage,
+)
+
+from love_producer import journal
+from love_producer.component_id import ComponentId
+from love_producer.frames import Frame
+from love_producer.journal import JournalError, Record
+
+from .csc_actor import CSCActor
+from .messages import (
+    FrameBatch,
+    ManagerConnected,
+    RegisterCSC,
+    Requests,
+    SourceConfig,
+    StartCSC,
+)
+from .sources import JournalSource
+
+log = logging.getLogger("love_actors.replay")
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def journal_parts(folder: str) -> dict[str, list[str]]:
+    """Part files by actor name, oldest part first."""
+    try:
+        names = os.listdir(folder)
+    except OSError as e:
+        raise JournalError(f"cannot read journal folder {folder}: {e.strerror}") from None
+    parts: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for name in names:
+        parsed = journal.parse_part_name(name)
+        if parsed is not None:
+            parts[parsed[0]].append((parsed[1], os.path.join(folder, name)))
+    if not parts:
+        raise JournalError(f"no journal in {folder} (no <actor>.<part>.jsonl files)")
+    return {actor: [p for _, p in sorted(items)] for actor, items in sorted(parts.items())}
+
+
+def read_actor(actor: str, paths: Iterable[str]) -> Iterator[Record]:
+    """One actor's records in recorded order.
+
+    A generation whose first records were deleted (size bound) starts with a ``start`` made
+    from its part header, at the time of its first kept record. A last line cut short (a killed
+    process) ends its part.
+    """
+    gen_started: set[int] = set()
+    for path in paths:
+        with open(path, "rb") as f:
+            first = f.readline()
+            if not first:
+                continue  # created, then killed before the header was flushed
+            try:
+                header = journal.decode_header(first)
+            except JournalError as e:
+                raise JournalError(f"{path}: {e}") from None
+            if header.actor != actor:
+                raise JournalError(f"{path}: header names actor {header.actor!r}")
+            for lineno, line in enumerate(f, 2):
+                if not line.endswith(b"\n"):
+                    log.warning("%s:%d: incomplete last line ignored", path, lineno)
+                    break
+                try:
+                    record = journal.decode_record(line, actor, header.gen)
+                except JournalError as e:
+                    raise JournalError(f"{path}:{lineno}: {e}") from None
+                if record.kind == "start":
+                    gen_started.add(header.gen)
+                elif header.start is not None and header.gen not in gen_started:
+                    gen_started.add(header.gen)
+                    start = attrs.evolve(header.start, start_time=record.t)
+                    yield Record(actor, header.gen, record.seq - 1, record.t, "start", start=start)
+                yield record
+
+
+def read_journal(folder: str) -> Iterator[Record]:
+    """Every actor's records, merged (`love_producer.journal.merge`)."""
+    parts = journal_parts(folder)
+    return journal.merge(read_actor(actor, paths) for actor, paths in parts.items())
+
+
+# ---------------------------------------------------------------------------- the actors
+
+
+@attrs.frozen
+class ReplayInput:
+    """A recorded message for a `ReplayCSCActor`, with its time and drained samples."""
+
+    t: float
+    message: object
+    samples: tuple = ()
+
+
+@attrs.frozen
+class Deliver:
+    actor: str
+    start: StartCSC | None  # a (re)start: a fresh actor for this name
+    input: ReplayInput
+
+
+@attrs.frozen
+class Collect:
+    pass
+
+
+@attrs.frozen
+class Collected:
+    frames: tuple[Frame, ...]
+    names: dict  # CSC key -> registration names
+
+
+class ReplayCSCActor(CSCActor):
+    """`CSCActor` with a virtual clock, a journal source and no timers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.virtual_now = 0.0
+        self.journal_source = JournalSource()
+
+    def now(self) -> float:
+        return self.virtual_now
+
+    def _open_source(self, msg: StartCSC):
+        return self.journal_source
+
+    def _arm_timer(self, delay: float, token: int) -> None:
+        pass  # the journal holds every wake-up the live actor had
+
+    def receiveMsg_ReplayInput(self, msg: ReplayInput, sender):
+        self.virtual_now = msg.t
+        self.journal_source.feed(msg.samples)
+        return self.receiveMessage(msg.message, sender)
+
+
+class ReplayHub(ActorTypeDispatcher):
+    """Stand-in for the Factory and the ManagerClient during a replay."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.actors: dict[str, object] = {}
+        self.frames: list[Frame] = []
+        self.names: dict[str, tuple[str, ...]] = {}
+
+    def receiveMsg_Deliver(self, msg: Deliver, sender):
+        if msg.start is not None:
+            old = self.actors.pop(msg.actor, None)
+            if old is not None:
+                self.send(old, ActorExitRequest())
+            self.actors[msg.actor] = self.createActor(ReplayCSCActor)
+            start = attrs.evolve(msg.start, manager_client=self.myAddress)
+            self.send(self.actors[msg.actor], attrs.evolve(msg.input, message=start))
+        elif msg.actor in self.actors:
+            self.send(self.actors[msg.actor], msg.input)
+
+    def receiveMsg_FrameBatch(self, msg: FrameBatch, sender):
+        self.frames.extend(msg.frames)
+
+    def receiveMsg_RegisterCSC(self, msg: RegisterCSC, sender):
+        self.names[msg.key] = msg.names
+
+    def receiveMsg_Collect(self, msg: Collect, sender):
+        self.send(sender, Collected(tuple(self.frames), dict(self.names)))
+        self.frames = []
+
+    def receiveUnrecognizedMessage(self, msg, sender):
+        pass  # Idle and the like: nothing to do in a replay
+
+
+# ---------------------------------------------------------------------------- the driver
+
+
+def _start_message(start: journal.StartConfig) -> StartCSC:
+    return StartCSC(
+        component=ComponentId(start.component, start.index),
+        info=start.info,
+        source=SourceConfig(kind="journal"),
+        settings=start.settings,
+        manager_client=None,  # the hub sets itself
+        start_time=start.start_time,
+        idle_timeout=start.idle_timeout,
+        related=dict(start.related),
+        kind=start.kind,
+    )
+
+
+def _message(record: Record) -> object:
+    if record.kind == "wakeup":
+        return WakeupMessage(timedelta(0))
+    if record.kind == "watch":
+        return WatchMessage([])
+    if record.kind == "requests":
+        return Requests(record.requests)
+    if record.kind == "connected":
+        return ManagerConnected()
+    raise JournalError(f"cannot replay input {record.kind!r}")
+
+
+@attrs.frozen
+class Step:
+    """One replayed input and the frames it made the actors send."""
+
+    record: Record
+    frames: tuple[Frame, ...]
+
+
+class Replay:
+    """Replays ``records`` (merged journal order) on a private ``simpleSystemBase``.
+
+    Iterate over it for `Step` items; `names` then holds each CSC's registration names.
+    """
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.records = records
+        self.names: dict[str, tuple[str, ...]] = {}
+
+    def __iter__(self) -> Iterator[Step]:
+        asys = ActorSystem("simpleSystemBase", logDefs=False, transientUnique=True)
+        try:
+            hub = asys.createActor(ReplayHub)
+            for record in self.records:
+                if record.actor == journal.MANAGER_CLIENT:
+                    yield Step(record, ())  # context only: its effects are in the CSC journals
+                    continue
+                if record.kind == "start":
+                    if record.start is None:
+                        raise JournalError(f"{record.actor}: start record without configuration")
+                    start = _start_message(record.start)
+                    deliver = Deliver(
+                        record.actor, start, ReplayInput(record.t, None, record.samples)
+                    )
+                else:
+                    msg = _message(record)
+                    deliver = Deliver(
+                        record.actor, None, ReplayInput(record.t, msg, record.samples)
+                    )
+                asys.tell(hub, deliver)
+                collected = asys.ask(hub, Collect(), 10)
+                if not isinstance(collected, Collected):
+                    raise RuntimeError("the replay hub did not answer")
+                self.names = collected.names
+                yield Step(record, collected.frames)
+        finally:
+            asys.shutdown()
+
+
+def replay_lines(folder: str) -> Iterator[tuple[str, Step]]:
+    """Output lines (`love_producer.journal.frame_line`) of a journal, with their step."""
+    for step in Replay(read_journal(folder)):
+        for frame in step.frames:
+            yield journal.frame_line(step.record.t, step.record.actor, frame), step
+
+
+# ------------------------------------------------------------------------- to a manager
+
+
+def play_to_manager(
+    steps: Iterable[Step],
+    url: str,
+    password: str,
+    speed: float | None,
+    names: Callable[[], Iterable[str]],
+    connect_timeout: float = 30.0,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Send replayed frames to a LOVE-manager as a producer would; returns frames submitted.
+
+    ``speed`` None sends as fast as the manager takes them; otherwise frames keep their
+    recorded spacing divided by ``speed``. Telemetry frames still waiting when a newer frame of
+    their stream arrives are replaced, as in a live producer.
+    """
+    from .websocket_link import WebsocketLink
+
+    link = WebsocketLink(url, password)
+    link.start()
+    submitted = 0
+    try:
+        deadline = time.monotonic() + connect_timeout
+        while not link.connected:
+            if time.monotonic() > deadline:
+                raise ConnectionError(
+                    f"not connected after {connect_timeout:.0f} s: {link.last_error}"
+                )
+            time.sleep(0.05)
+        t0 = wall0 = None
+        registered: set[str] = set()
+        for step in steps:
+            if not step.frames:
+                continue
+            current = set(names())
+            if current != registered:
+                registered = current
+                link.set_registration(current)
+            if speed is not None:
+                if t0 is None:
+                    t0, wall0 = step.record.t, time.monotonic()
+                delay = wall0 + (step.record.t - t0) / speed - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            while link.stats()["queued"] > 5000:
+                time.sleep(0.01)
+            link.submit(step.frames)
+            submitted += len(step.frames)
+        while link.stats()["queued"] > 0:
+            time.sleep(0.02)
+        s = link.stats()
+        say(
+            f"love-actors: replayed {submitted} frames to the manager "
+            f"({s['frames_sent']} sent, {s['telemetry_replaced']} telemetry frames replaced, "
+            f"{s['events_dropped']} events dropped)"
+        )
+    finally:
+        link.stop()
+    return submitted
