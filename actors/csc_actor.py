@@ -75,7 +75,11 @@ class CSCActor(ActorTypeDispatcher):
         self.state = make_csc_state(
             msg.info, msg.component.index, msg.settings, msg.start_time, msg.related, msg.kind
         )
-        self.source = self._open_source(msg)
+        try:
+            self.source = self._open_source(msg)
+        except Exception as e:
+            self._fail(f"cannot open its {msg.source.kind} source: {e}")
+            return None
         start = None
         if msg.record is not None:
             start = StartConfig(
@@ -117,8 +121,23 @@ class CSCActor(ActorTypeDispatcher):
             self._step(self.now(), "watch")
         return self._next()
 
+    def _fail(self, reason: str) -> None:
+        """Give up: the Factory sees the exit and starts this component again, with backoff."""
+        log.error("%s %s; exiting", self.key, reason)
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+        self.state = None
+        self.send(self.myAddress, ActorExitRequest())
+
     def _step(self, now: float, kind: str, start: StartConfig | None = None) -> None:
-        samples = self.source.drain(now)
+        if self.source is None:
+            return
+        try:
+            samples = self.source.drain(now)
+        except Exception as e:  # e.g. salobj could not start (Kafka, schema registry)
+            self._fail(f"lost its source: {e}")
+            return
         self.recorder.step(kind, now, samples, start)
         frames = self.state.on_samples(samples, now)
         frames += self.state.tick(now)

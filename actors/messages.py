@@ -24,8 +24,10 @@ PROTOCOL_VERSION = 1
 class SourceConfig:
     """Where CSC actors read SAL samples from."""
 
-    kind: str = "sim"  # "sim" | "salobj" | "journal"
+    kind: str = "sim"  # "sim" | "salobj" | "replay" (a journal folder) | "journal" (replay feed)
     seed: int = 1
+    journal_dir: str | None = None
+    replay_speed: float = 1.0  # 0: as fast as drained
     sim: SimSettings = attrs.field(factory=SimSettings)
     poll_interval: float = 0.05
 

@@ -57,19 +57,34 @@ class SimSource:
             self.sim = SimulatedWatcher(info, seed, start_time, config.sim)
         else:
             self.sim = SimulatedComponent(info, component.index, seed, start_time, config.sim)
+        self.info = info
+        self._latest: dict[tuple[str, str], dict] = {}
+        self._closed = False
+
+    def describe(self) -> ComponentInfo:
+        return self.info
 
     def fileno(self) -> int | None:
         return None
 
     def drain(self, now: float) -> list[Sample]:
-        return self.sim.advance(now)
+        if self._closed:
+            return []
+        samples = self.sim.advance(now)
+        for s in samples:
+            if s.component == self.info.name:
+                self._latest[(s.kind, s.topic)] = s.data
+        return samples
+
+    def latest(self, kind: str, topic: str) -> dict | None:
+        return self._latest.get((kind, topic))
 
     def command(self, cmd: SalCommand, now: float) -> None:
-        if hasattr(self.sim, "command"):
+        if hasattr(self.sim, "command") and not self._closed:
             self.sim.command(cmd, now)
 
     def close(self) -> None:
-        pass
+        self._closed = True
 
 
 class JournalSource:
@@ -108,6 +123,33 @@ def open_source(
         return SimSource(component, info, config, start_time, related)
     if config.kind == "journal":
         return JournalSource()
+    if config.kind == "replay":
+        from love_producer.journal import JournalError
+
+        from .journal_source import JournalFileSource
+
+        try:
+            return JournalFileSource(
+                component, info, config.journal_dir, start_time, config.replay_speed
+            )
+        except JournalError as e:
+            raise SourceError(str(e)) from e
     if config.kind == "salobj":
-        raise SourceError("the salobj source is not available in this build yet: use --source sim")
+        from love_producer.csc_kinds import RELATED
+
+        from .salobj_source import SalobjSource, SalobjUnavailable
+
+        try:
+            return SalobjSource(
+                component,
+                info,
+                start_time,
+                related,
+                # Only the ScriptQueue sends commands (showSchema, hydration); every other
+                # remote is read-only (W10).
+                want_commands=info.name == "ScriptQueue",
+                extra_remotes=tuple(RELATED.get(info.name, ())),
+            )
+        except SalobjUnavailable as e:
+            raise SourceError(str(e)) from e
     raise SourceError(f"unknown source {config.kind!r}")
