@@ -35,6 +35,47 @@ SALOBJ_HINT = (
 )
 
 
+def add_source_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--source",
+        choices=("salobj", "sim", "replay"),
+        default=None,
+        help="where SAL samples come from: salobj (default when installed), sim, or replay "
+        "(a recorded journal, see --journal)",
+    )
+    p.add_argument("--journal", metavar="DIR", help="journal folder for --source replay")
+    p.add_argument(
+        "--replay-speed",
+        type=float,
+        default=1.0,
+        help="--source replay: 1 plays at recorded speed, 0 as fast as possible (default 1)",
+    )
+
+
+def source_config(args: argparse.Namespace):
+    """The SourceConfig the options ask for; raises ConfigError."""
+    from .messages import SourceConfig
+
+    source = args.source or ("salobj" if _salobj_available() else None)
+    if source is None or (source == "salobj" and not _salobj_available()):
+        raise ConfigError(SALOBJ_HINT)
+    if source == "replay":
+        if not args.journal:
+            raise ConfigError("--source replay needs --journal DIR (a folder from --record)")
+        if not os.path.isdir(args.journal):
+            raise ConfigError(f"--journal {args.journal}: no such folder")
+    elif args.journal:
+        raise ConfigError("--journal goes with --source replay")
+    if args.replay_speed < 0:
+        raise ConfigError("--replay-speed must be >= 0")
+    return SourceConfig(
+        kind=source,
+        seed=args.seed,
+        journal_dir=os.path.abspath(args.journal) if args.journal else None,
+        replay_speed=args.replay_speed,
+    )
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--components",
@@ -43,12 +84,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME[:INDEX]",
         help="components to monitor, space or comma separated (default: $LOVE_CSC_PRODUCER)",
     )
-    p.add_argument(
-        "--source",
-        choices=("salobj", "sim"),
-        default=None,
-        help="where SAL samples come from (default: salobj when installed)",
-    )
+    add_source_options(p)
     p.add_argument("--manager-url", help="ws:// or wss:// URL (default: ws://$WEBSOCKET_HOST)")
     p.add_argument(
         "--password-file",
@@ -112,6 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete the oldest journal parts beyond this many MB in DIR (default 4096)",
     )
 
+    p = sub.add_parser("record", help="write what a SAL source delivers to a journal")
+    p.add_argument("--components", nargs="+", required=True, metavar="NAME[:INDEX]")
+    add_source_options(p)
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="journal folder")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--xml-dir", help="a ts_xml sal_interfaces folder (default: built-in)")
+    p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
+    p.add_argument("--record-file-mb", type=float, default=16.0, help="part size (MB)")
+    p.add_argument("--record-total-mb", type=float, default=4096.0, help="folder bound (MB)")
+
     p = sub.add_parser("replay", help="replay a journal and write the frames the actors sent")
     p.add_argument("dir", metavar="DIR", help="journal folder (from start --record DIR)")
     p.add_argument(
@@ -173,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password")
     p.add_argument("--count", type=int, default=None, help="stop after N data frames")
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+
+    p = sub.add_parser("bench", help="benchmark the actor path against the upstream design")
+    from .bench import add_bench_arguments
+
+    add_bench_arguments(p)
 
     p = sub.add_parser("status", help="status of a running system")
     p.add_argument("--admin-port", type=int, default=1900)
@@ -238,17 +289,13 @@ def _record_config(args: argparse.Namespace):
 def build_run_config(args: argparse.Namespace, env=os.environ):
     """Validate options and resolve components; raises ConfigError or CatalogError."""
     from .catalog import Catalog
-    from .messages import RunConfig, SourceConfig
+    from .messages import RunConfig
 
     items = args.components if args.components else _components_from_env(args, env)
     ids = parse_components(items or [])
     if not ids and not args.on_demand:
         raise ConfigError("no components: give --components NAME[:INDEX] ... or --on-demand")
-    source = args.source or ("salobj" if _salobj_available() else None)
-    if source is None:
-        raise ConfigError(SALOBJ_HINT)
-    if source == "salobj" and not _salobj_available():
-        raise ConfigError(SALOBJ_HINT)
+    source = source_config(args)
     url = manager_url(args.manager_url, env)
     password = _read_password(args, env)
     catalog = Catalog.default(args.xml_dir)
@@ -261,7 +308,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         infos=infos,
         manager_url=url,
         password=password,
-        source=SourceConfig(kind=source, seed=args.seed),
+        source=source,
         csc=CSCSettings(telemetry_max_rate=args.telemetry_rate),
         kind=kind,
         related=related,
@@ -515,6 +562,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_watch(
             args.url, args.streams, args.token, args.password, args.count, args.duration
         )
+    if args.command == "record":
+        from .record_command import run_record
+
+        return run_record(args)
+    if args.command == "bench":
+        from .bench import run_bench
+
+        return run_bench(args)
     if args.command == "status":
         return run_status(args)
     if args.command == "stop":
