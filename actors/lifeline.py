@@ -38,7 +38,9 @@ class Lifeline(ActorTypeDispatcher):
 
     def receiveMsg_WatchOwner(self, msg: WatchOwner, sender):
         self.watch = msg
-        self.send(sender, True)
+        # The session Thespian's daemonized admin made: every actor process of this system is
+        # in it, which lets the starter reap them all even when no actor can answer.
+        self.send(sender, os.getsid(0))
         self.wakeupAfter(POLL)
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):

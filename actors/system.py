@@ -21,7 +21,7 @@ from thespian.actors import ActorSystem
 from .factory import Factory
 from .lifeline import Lifeline, WatchOwner
 from .messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
-from .processes import process_alive
+from .processes import process_alive, session_members
 
 log = logging.getLogger("love_actors.system")
 
@@ -66,6 +66,7 @@ class RunningSystem:
         self.factory = factory
         self.started = started
         self.known_pids: set[int] = set()
+        self.session: int | None = None
 
     def status(self, timeout: float = 5.0) -> dict | None:
         reply = self.asys.ask(self.factory, StatusRequest(), timeout)
@@ -97,13 +98,15 @@ def running_system(
     system = None
     try:
         factory = asys.createActor(Factory, globalName=FACTORY_NAME)
+        session = None
         if base == "multiprocTCPBase":
             lifeline = asys.createActor(Lifeline)
-            asys.ask(lifeline, WatchOwner(os.getpid(), admin_port), 10)
+            session = asys.ask(lifeline, WatchOwner(os.getpid(), admin_port), 10)
         started = asys.ask(factory, StartFactory(config), 60)
         if not isinstance(started, Started):
             raise SystemError_("the Factory did not answer within 60 s")
         system = RunningSystem(asys, factory, started)
+        system.session = session if isinstance(session, int) else None
         yield system
     finally:
         if system is not None:
@@ -116,15 +119,26 @@ def running_system(
             except Exception as e:
                 log.warning("stopping actors: %s", e)
         asys.shutdown()
-        _reap(before, system.known_pids if system else set())
+        _reap(
+            before,
+            system.known_pids if system else set(),
+            system.session if system else None,
+        )
 
 
-def _reap(before: set[int], actor_pids: set[int], grace: float = 3.0) -> None:
-    """Wait for the admin and every known actor process to exit; kill what does not."""
+def _reap(before: set[int], actor_pids: set[int], session: int | None, grace: float = 3.0) -> None:
+    """Wait for the admin and every actor process to exit; kill what does not.
+
+    Actor processes are known by pid (from the last status) and by session (all of this
+    system's processes share the session of Thespian's daemonized admin), so a Factory too busy
+    to answer cannot make us miss any.
+    """
     deadline = time.monotonic() + grace
     children = [p for p in multiprocessing.active_children() if p.pid not in before]
     for p in children:
         p.join(max(0.0, deadline - time.monotonic()))
+    if session is not None and session != os.getsid(0):
+        actor_pids = set(actor_pids) | session_members(session)
     leftovers = [pid for pid in actor_pids if process_alive(pid)]
     while leftovers and time.monotonic() < deadline:
         time.sleep(0.05)
