@@ -20,8 +20,10 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch
 from love_producer.csc_kinds import make_csc_state
 from love_producer.journal import StartConfig, csc_actor_name
 
+from .frame_pipe import PipeWriter
 from .messages import (
     FrameBatch,
+    FramePipe,
     Idle,
     ManagerConnected,
     RegisterCSC,
@@ -51,6 +53,7 @@ class CSCActor(ActorTypeDispatcher):
         self.timer_due = 0.0
         self.timer_token = 0
         self.recorder = NullRecorder()
+        self.pipe: PipeWriter | None = None
 
     # Time comes from here only, so a journal can replace it.
     def now(self) -> float:
@@ -100,7 +103,22 @@ class CSCActor(ActorTypeDispatcher):
         self._step(now, "start", start)
         return self._next()
 
+    def receiveMsg_FramePipe(self, msg: FramePipe, sender):
+        if sender != self.mc:
+            return self._next()  # from a ManagerClient we no longer use
+        if self.pipe is not None:
+            self.pipe.close()
+        try:
+            self.pipe = PipeWriter(msg.address)
+        except OSError as e:  # another host, or no abstract sockets: stay on actor messages
+            log.info("%s: no frame pipe (%s)", self.key, e)
+            self.pipe = None
+        return self._next()
+
     def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
+        if self.pipe is not None:
+            self.pipe.close()
+            self.pipe = None
         self.mc = msg.address
         self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
         return self._next()
@@ -144,7 +162,11 @@ class CSCActor(ActorTypeDispatcher):
         self._send(frames)
 
     def _send(self, frames) -> None:
-        if frames:
+        if self.pipe is not None and not self.pipe.send(frames):
+            log.warning("%s: frame pipe broken; sending frames as actor messages", self.key)
+            self.pipe = None
+            frames = list(frames)
+        if self.pipe is None and frames:
             self.send(self.mc, FrameBatch(tuple(frames)))
         # Commands the state machine asked for (hydration, schemas) go to the source; their
         # results come back as ordinary samples.
@@ -179,6 +201,9 @@ class CSCActor(ActorTypeDispatcher):
         return self._next()
 
     def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
+        if self.pipe is not None:
+            self.pipe.close()
+            self.pipe = None
         if self.source is not None:
             self.source.close()
             self.source = None

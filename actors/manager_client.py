@@ -23,6 +23,7 @@ from love_producer.routing import RouteTable
 
 from .messages import (
     FrameBatch,
+    FramePipe,
     ManagerConnected,
     RegisterCSC,
     Requests,
@@ -79,6 +80,8 @@ class ManagerClient(ActorTypeDispatcher):
         self.routes.add(msg.key, msg.names)
         self.addresses[msg.key] = sender
         self._update_registration()
+        if self.link is not None and self.link.pipe_ready.wait(5) and self.link.pipe_address:
+            self.send(sender, FramePipe(self.link.pipe_address))
         if self.link is not None and self.link.connected:
             self.send(sender, ManagerConnected())
         return self._next()

@@ -135,6 +135,13 @@ class FrameBatch:
 
 
 @attrs.frozen
+class FramePipe:
+    """The ManagerClient's local frame socket (`actors.frame_pipe`): send frames there."""
+
+    address: str
+
+
+@attrs.frozen
 class ManagerConnected:
     """The websocket is (again) up: CSC actors re-send their cached events."""
 

@@ -22,9 +22,17 @@ import websockets
 from websockets.asyncio.client import connect
 
 from love_producer.frames import Frame, pack_messages
-from love_producer.manager_link import REGISTRATION_PERIOD, Backoff, redact, registration_texts
+from love_producer.manager_link import (
+    REGISTRATION_PERIOD,
+    Backoff,
+    redact,
+    registration_texts,
+    with_password,
+)
 from love_producer.outbox import Outbox
 from love_producer.requests import InitialStateRequest, InvalidFrame, parse_manager_text
+
+from . import frame_pipe
 
 log = logging.getLogger("love_actors.websocket")
 
@@ -70,6 +78,8 @@ class WebsocketLink:
         self.last_error = ""
         self._rng = random.Random()
         self._register_now = False
+        self.pipe_address: str | None = None
+        self.pipe_ready = threading.Event()
 
     # --- actor side ------------------------------------------------------------------------
 
@@ -146,11 +156,20 @@ class WebsocketLink:
         finally:
             self._loop.close()
 
+    async def _open_pipe(self) -> None:
+        """The local socket CSC actors write frames into (`actors.frame_pipe`)."""
+        address = frame_pipe.new_address()
+        try:
+            self._pipe_server = await frame_pipe.serve(address, self._put)
+            self.pipe_address = address
+        except OSError as e:  # no abstract sockets here: CSC actors use Thespian messages
+            log.warning("no frame pipe (%s); frames go through actor messages", e)
+        self.pipe_ready.set()
+
     async def _main(self) -> None:
+        await self._open_pipe()
         backoff = Backoff()
         ssl_context = ssl.create_default_context() if self.url.startswith("wss://") else None
-        from love_producer.manager_link import with_password
-
         full_url = with_password(self.url, self._password)
         while not self._stop.is_set():
             try:
