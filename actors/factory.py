@@ -7,6 +7,7 @@ and on-demand matching live in `love_producer.supervision`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -115,6 +116,9 @@ class Factory(ActorTypeDispatcher):
 
     def _start_csc(self, cid: ComponentId, on_demand: bool) -> None:
         cfg = self.config
+        # Children are forked: objects the collector never visits stay on pages shared with
+        # them instead of being copied into every CSC actor.
+        gc.freeze()
         address = self.createActor(CSCActor)
         self.children[cid.key] = Child(cid.key, address, cid, on_demand)
         self.policy.started(cid.key, time.time())
