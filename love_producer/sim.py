@@ -99,6 +99,20 @@ GENERIC_VALUES: dict[str, dict[str, object]] = {
     "errorCode": {"errorCode": 1, "errorReport": "Simulated fault", "traceback": ""},
 }
 
+#: Order of the private values `SimulatedComponent._sample` computes (a `_Plan` picks its own).
+_PRIVATE_ORDER = (
+    "salIndex",
+    "private_sndStamp",
+    "private_rcvStamp",
+    "private_efdStamp",
+    "private_kafkaStamp",
+    "private_seqNum",
+    "private_revCode",
+    "private_identity",
+    "private_origin",
+)
+assert frozenset(_PRIVATE_ORDER) == PRIVATE_NAMES
+
 _HISTORY = ("softwareVersions", "simulationMode", "logLevel", "configurationsAvailable")
 
 
@@ -172,17 +186,36 @@ def rev_code(topic: TopicInfo) -> str:
 class _Plan:
     """Per-topic constants and the seqNum counter; builds the data dicts."""
 
-    __slots__ = ("topic", "kind", "name", "private", "user", "user_names", "ordered", "rev", "seq")
+    __slots__ = (
+        "topic",
+        "kind",
+        "name",
+        "private",
+        "pick",
+        "user",
+        "user_names",
+        "names",
+        "ordered",
+        "rev",
+        "seq",
+    )
 
     def __init__(self, topic: TopicInfo, kind: str) -> None:
         self.topic = topic
         self.kind = kind
         self.name = topic.name
         self.private = tuple(f.name for f in topic.fields if f.name in PRIVATE_NAMES)
+        # pick(values in _PRIVATE_ORDER) -> the topic's private values, as a tuple
+        index = [_PRIVATE_ORDER.index(name) for name in self.private]
+        if len(index) > 1:
+            self.pick = itemgetter(*index)
+        else:
+            self.pick = lambda values: tuple(values[i] for i in index)
         self.user = tuple(f for f in topic.fields if f.name not in PRIVATE_NAMES)
         self.user_names = tuple(f.name for f in self.user)
+        self.names = self.private + self.user_names
         # Private fields come first in every salobj topic; reorder only if they do not.
-        self.ordered = topic.field_names == self.private + self.user_names
+        self.ordered = topic.field_names == self.names
         self.rev = rev_code(topic)
         self.seq = 0
 
@@ -427,19 +460,18 @@ class SimulatedComponent:
     def _sample(self, t: float, plan: _Plan, values: list) -> Sample:
         plan.seq += 1
         snd = t + TAI_MINUS_UTC
-        private = {
-            "salIndex": self.index,
-            "private_sndStamp": snd,
-            "private_rcvStamp": snd + 0.0005 + 0.001 * self._jitter.random(),
-            "private_efdStamp": t,
-            "private_kafkaStamp": snd,
-            "private_seqNum": plan.seq,
-            "private_revCode": plan.rev,
-            "private_identity": self.identity,
-            "private_origin": self.origin,
-        }
-        data = {name: private[name] for name in plan.private}
-        data.update(zip(plan.user_names, values, strict=True))
+        private = (
+            self.index,
+            snd,
+            snd + 0.0005 + 0.001 * self._jitter.random(),
+            t,
+            snd,
+            plan.seq,
+            plan.rev,
+            self.identity,
+            self.origin,
+        )
+        data = dict(zip(plan.names, plan.pick(private) + tuple(values), strict=True))
         if not plan.ordered:
             data = {name: data[name] for name in plan.topic.field_names}
         return Sample(self.info.name, self.index, plan.kind, plan.name, data, t)

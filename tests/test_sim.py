@@ -405,3 +405,110 @@ def test_bad_index_rejected() -> None:
 def test_bad_settings_rejected(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         SimSettings(**kwargs)
+
+
+# --- cheap generators: large arrays and many rare scalars --------------------------------
+
+
+def bulky() -> ComponentInfo:
+    """Large arrays (as in ATMCS, ESS) and many bool/int/str scalars in one topic."""
+    tel = [
+        (
+            "accel",
+            [
+                F("accelerationX", "float", count=400),
+                F("azimuthAngles", "double", count=100, units="deg"),
+                F("pair", "double", count=2),
+                F("triple", "float", count=3, units="%"),
+            ],
+        ),
+        (
+            "status",
+            [F(f"flag{i}", "boolean") for i in range(6)]
+            + [F(f"mode{i}", "long") for i in range(6)]
+            + [F(f"word{i}", "string") for i in range(3)]
+            + [F("temperature", "double", units="deg_C"), F("counts", "long", count=50)],
+        ),
+    ]
+    return ComponentInfo(
+        "Bulky", telemetry=tuple(_topic(n, "telemetry", f) for n, f in tel), events=()
+    )
+
+
+def test_bulky_chunking_independence_and_seed() -> None:
+    settings = SimSettings(telemetry_rates={"accel": 20.0, "status": 20.0})
+    one = SimulatedComponent(bulky(), 0, 5, START, settings).advance(START + 10)
+    many = run_chunked(SimulatedComponent(bulky(), 0, 5, START, settings), START + 10, 0.07)
+    assert len(one) == 400
+    assert as_rows(one) == as_rows(many)
+    other = SimulatedComponent(bulky(), 0, 6, START, settings).advance(START + 10)
+
+    def column(samples: list, topic: str, name: str) -> list:
+        return [s.data[name] for s in of_topic(samples, topic)]
+
+    assert column(one, "accel", "accelerationX") != column(other, "accel", "accelerationX")
+    assert column(one, "status", "mode0") != column(other, "status", "mode0")
+
+
+def test_float_arrays_bounded_varying_fresh() -> None:
+    settings = SimSettings(telemetry_rates={"accel": 20.0, "status": 1.0})
+    samples = of_topic(
+        SimulatedComponent(bulky(), 0, 2, START, settings).advance(START + 120), "accel"
+    )
+    assert len(samples) == 2400
+    for name, count, (lo, hi) in (
+        ("accelerationX", 400, (0.0, 100.0)),
+        ("azimuthAngles", 100, (0.0, 360.0)),
+        ("pair", 2, (0.0, 100.0)),
+        ("triple", 3, (0.0, 100.0)),
+    ):
+        arrays = [s.data[name] for s in samples]
+        assert all(len(a) == count and all(type(v) is float for v in a) for a in arrays)
+        assert all(lo <= v <= hi for a in arrays for v in a), name
+        assert all(a is not b for a, b in zip(arrays, arrays[1:], strict=False))
+        # every element varies over time, consecutive samples differ, elements differ
+        for i in range(count):
+            assert len({a[i] for a in arrays}) > len(arrays) // 10, (name, i)
+        assert sum(a != b for a, b in zip(arrays, arrays[1:], strict=False)) > len(arrays) // 2
+        assert len(set(arrays[0])) == count
+        # ... and the whole array drifts: its mean wanders, not only its element order
+        means = [sum(a) / count for a in arrays]
+        assert max(means) - min(means) > 0.005 * (hi - lo), name
+    # a consumer editing a sample's list does not steer the next samples
+    comp = SimulatedComponent(bulky(), 0, 2, START, settings)
+    first = comp.advance(START + 1)
+    for s in of_topic(first, "accel"):
+        s.data["accelerationX"][:] = [1e9] * 400
+    later = of_topic(comp.advance(START + 5), "accel")
+    assert all(0.0 <= v <= 100.0 for s in later for v in s.data["accelerationX"])
+
+
+def test_rare_scalars_and_int_arrays_change_at_their_rates() -> None:
+    settings = SimSettings(telemetry_rates={"accel": 1.0, "status": 20.0})
+    samples = of_topic(
+        SimulatedComponent(bulky(), 0, 8, START, settings).advance(START + 300), "status"
+    )
+    n = len(samples)
+    assert n == 6000
+
+    def changes(name: str) -> int:
+        values = [s.data[name] for s in samples]
+        return sum(a != b for a, b in zip(values, values[1:], strict=False))
+
+    for i in range(6):
+        assert 0.005 * n < changes(f"flag{i}") < 0.05 * n  # flips with p = 0.02
+        assert 0.02 * n < changes(f"mode{i}") < 0.1 * n  # steps with p = 0.05
+        assert all(type(s.data[f"flag{i}"]) is bool for s in samples)
+        assert all(type(s.data[f"mode{i}"]) is int for s in samples)
+        assert all(0 <= s.data[f"mode{i}"] <= 10 for s in samples)
+    for i in range(3):
+        assert changes(f"word{i}") < 0.03 * n  # changes with p = 0.01
+        assert all(type(s.data[f"word{i}"]) is str for s in samples)
+    temps = [s.data["temperature"] for s in samples]
+    assert all(-10.0 <= t <= 30.0 for t in temps) and len(set(temps)) > n // 2
+    counts = [s.data["counts"] for s in samples]
+    assert all(len(c) == 50 and all(type(v) is int and 0 <= v <= 10 for v in c) for c in counts)
+    for i in range(50):
+        column = [c[i] for c in counts]
+        moves = sum(a != b for a, b in zip(column, column[1:], strict=False))
+        assert 0.02 * n < moves < 0.1 * n, i
