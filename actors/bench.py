@@ -334,13 +334,18 @@ def run_baseline(work: Workload, args: argparse.Namespace) -> dict:
 
 
 def sustained(fig: dict) -> bool:
-    """Whether a run kept up: p99 within the limit, nothing dropped, the offered telemetry
-    (after the per-stream limit) delivered."""
+    """Whether a run kept up: p99 within the limit, no event lost, the offered telemetry
+    (after the per-stream limit) delivered.
+
+    Telemetry replaced in the outbox by a newer sample of the same stream is the designed
+    overload policy (latest value wins), not a loss; if it grows, delivered telemetry falls
+    below the offered rate and the last condition fails.
+    """
     return (
         fig["components_not_streaming"] == 0
         and not math.isnan(fig["p99_ms"])
         and fig["p99_ms"] <= P99_LIMIT_MS
-        and fig["dropped"] == 0
+        and fig["drops"]["events_dropped"] == 0
         and fig["telemetry_frames_per_s"] >= DELIVERED_MIN * fig["coalesce_cap_per_s"]
     )
 

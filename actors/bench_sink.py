@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -123,6 +124,7 @@ class SinkCounters:
 
 
 async def _serve(password: str) -> None:
+    logging.getLogger("love_actors.bench_sink.ws").setLevel(logging.CRITICAL)
     from websockets.asyncio.server import serve
 
     counters = SinkCounters()
@@ -176,6 +178,8 @@ async def _serve(password: str) -> None:
         max_size=None,
         compression=None,
         ping_interval=None,
+        # A producer cut off at teardown is expected; its traceback is not news.
+        logger=logging.getLogger("love_actors.bench_sink.ws"),
     ) as server:
         port = server.sockets[0].getsockname()[1]
         sys.stdout.write(json.dumps({"port": port}) + "\n")
