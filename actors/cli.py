@@ -109,7 +109,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help="maximum frames per second per telemetry stream, 0 = no limit (default 10)",
     )
     p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
-    p.add_argument("--admin-port", type=int, default=1900, help="Thespian admin port")
+    p.add_argument(
+        "--admin-port", type=int, default=1900, help="Thespian admin port (0: a free one)"
+    )
     p.add_argument(
         "--one-frame-per-message",
         action="store_true",
@@ -361,7 +363,7 @@ def run_start(args: argparse.Namespace) -> int:
             print(
                 f"love-actors: {len(started.components)} components streaming to "
                 f"{redact(config.manager_url)} (source {config.source.kind}, "
-                f"interfaces from {catalog.source}); Ctrl-C stops",
+                f"interfaces from {catalog.source}; admin port {system.admin_port}); Ctrl-C stops",
                 flush=True,
             )
             for error in started.errors:
@@ -376,7 +378,7 @@ def run_start(args: argparse.Namespace) -> int:
                 )
             next_status = time.monotonic() + (args.status_every or float("inf"))
             while not stop.event.wait(2.0):
-                if not admin_listening(args.admin_port):
+                if not admin_listening(system.admin_port):
                     print("love-actors: the actor system was stopped from outside", flush=True)
                     break
                 if time.monotonic() >= next_status:

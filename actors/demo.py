@@ -52,7 +52,8 @@ def run_demo(args) -> int:
     state = {"connected": False}
     interactive = sys.stdout.isatty()
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("actors.hub_server").setLevel(logging.WARNING)  # no per-connection lines
+    for name in ("actors.hub_server", "actors.hub_server.websockets"):
+        logging.getLogger(name).setLevel(logging.WARNING)  # no per-connection lines
 
     async def frontend(hub_ready: threading.Event, done: threading.Event) -> None:
         hub = HubServer("127.0.0.1", port, password, (token,))

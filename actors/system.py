@@ -66,6 +66,7 @@ class RunningSystem:
         self.factory = factory
         self.started = started
         self.known_pids: set[int] = set()
+        self.admin_port = 0
         self.session: int | None = None
 
     def status(self, timeout: float = 5.0) -> dict | None:
@@ -87,6 +88,8 @@ def running_system(
     base: str = "multiprocTCPBase",
 ) -> Iterator[RunningSystem]:
     """Start the actor system and the Factory; stop everything on exit, whatever happens."""
+    if base == "multiprocTCPBase" and admin_port == 0:
+        admin_port = free_port()  # Thespian itself cannot start an admin on port 0
     if base == "multiprocTCPBase" and port_in_use(admin_port):
         raise SystemError_(
             f"admin port {admin_port} is in use (another love-actors or Thespian system?): "
@@ -94,7 +97,12 @@ def running_system(
         )
     caps = {"Admin Port": admin_port} if base == "multiprocTCPBase" else {}
     before = {p.pid for p in multiprocessing.active_children()}
-    asys = ActorSystem(base, caps, logDefs=log_defs(log_level), transientUnique=True)
+    try:
+        asys = ActorSystem(base, caps, logDefs=log_defs(log_level), transientUnique=True)
+    except Exception as e:
+        raise SystemError_(
+            f"the actor system could not start on admin port {admin_port}: {e}"
+        ) from e
     system = None
     try:
         factory = asys.createActor(Factory, globalName=FACTORY_NAME)
@@ -106,6 +114,7 @@ def running_system(
         if not isinstance(started, Started):
             raise SystemError_("the Factory did not answer within 60 s")
         system = RunningSystem(asys, factory, started)
+        system.admin_port = admin_port
         system.session = session if isinstance(session, int) else None
         yield system
     finally:
