@@ -17,8 +17,10 @@ from love_producer.interface import ComponentInfo
 from love_producer.journal import JournalError, csc_actor_name
 from love_producer.samples import Sample
 
+from .sources import PolledSource
 
-class JournalFileSource:
+
+class JournalFileSource(PolledSource):
     """Samples of ``component`` from the journal in ``folder``.
 
     Raises
@@ -41,7 +43,7 @@ class JournalFileSource:
         parts = journal_parts(folder)
         if actor not in parts:
             raise JournalError(f"{folder} holds no journal for {component}")
-        self.info = info
+        super().__init__(info)
         self.speed = speed
         items: list[tuple[float, Sample]] = []
         for record in read_actor(actor, parts[actor]):
@@ -52,14 +54,6 @@ class JournalFileSource:
         self.start_time = start_time
         # Recorded times, made relative to the first record and rescaled to this run's clock.
         self._items = deque((t - t0, s) for t, s in items)
-        self._latest: dict[tuple[str, str], dict] = {}
-        self._closed = False
-
-    def describe(self) -> ComponentInfo:
-        return self.info
-
-    def fileno(self) -> int | None:
-        return None
 
     def drain(self, now: float) -> list[Sample]:
         if self._closed:
@@ -69,16 +63,8 @@ class JournalFileSource:
         while self._items and self._items[0][0] <= elapsed:
             offset, sample = self._items.popleft()
             t = self.start_time + (offset / self.speed if self.speed > 0 else 0.0)
-            sample = attrs.evolve(sample, rcv_time=min(t, now))
-            self._latest[(sample.kind, sample.topic)] = sample.data
-            out.append(sample)
-        return out
-
-    def latest(self, kind: str, topic: str) -> dict | None:
-        return self._latest.get((kind, topic))
+            out.append(attrs.evolve(sample, rcv_time=min(t, now)))
+        return self._remember(out)
 
     def command(self, cmd: SalCommand, now: float) -> None:
         pass  # what the command caused, if anything, is already in the journal
-
-    def close(self) -> None:
-        self._closed = True

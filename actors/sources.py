@@ -35,7 +35,35 @@ class SampleSource(Protocol):
     def close(self) -> None: ...
 
 
-class SimSource:
+class PolledSource:
+    """What sources driven by the actor's clock share: no file to watch, the interface they
+    were opened with, the latest sample per topic, and a close that stops delivery."""
+
+    def __init__(self, info: ComponentInfo) -> None:
+        self.info = info
+        self._latest: dict[tuple[str, str], dict] = {}
+        self._closed = False
+
+    def describe(self) -> ComponentInfo:
+        return self.info
+
+    def fileno(self) -> int | None:
+        return None
+
+    def latest(self, kind: str, topic: str) -> dict | None:
+        return self._latest.get((kind, topic))
+
+    def _remember(self, samples: list[Sample]) -> list[Sample]:
+        for s in samples:
+            if s.component == self.info.name:
+                self._latest[(s.kind, s.topic)] = s.data
+        return samples
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class SimSource(PolledSource):
     """Simulated component: samples up to ``now`` on every drain."""
 
     def __init__(
@@ -57,34 +85,14 @@ class SimSource:
             self.sim = SimulatedWatcher(info, seed, start_time, config.sim)
         else:
             self.sim = SimulatedComponent(info, component.index, seed, start_time, config.sim)
-        self.info = info
-        self._latest: dict[tuple[str, str], dict] = {}
-        self._closed = False
-
-    def describe(self) -> ComponentInfo:
-        return self.info
-
-    def fileno(self) -> int | None:
-        return None
+        super().__init__(info)
 
     def drain(self, now: float) -> list[Sample]:
-        if self._closed:
-            return []
-        samples = self.sim.advance(now)
-        for s in samples:
-            if s.component == self.info.name:
-                self._latest[(s.kind, s.topic)] = s.data
-        return samples
-
-    def latest(self, kind: str, topic: str) -> dict | None:
-        return self._latest.get((kind, topic))
+        return [] if self._closed else self._remember(self.sim.advance(now))
 
     def command(self, cmd: SalCommand, now: float) -> None:
         if hasattr(self.sim, "command") and not self._closed:
             self.sim.command(cmd, now)
-
-    def close(self) -> None:
-        self._closed = True
 
 
 class JournalSource:

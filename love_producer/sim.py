@@ -40,7 +40,7 @@ from operator import itemgetter
 
 import attrs
 
-from love_producer.interface import ComponentInfo, TopicInfo
+from love_producer.interface import ComponentInfo, TopicInfo, private_fields
 from love_producer.samples import Sample
 from love_producer.sim_values import (
     PRIVATE_NAMES,
@@ -100,18 +100,7 @@ GENERIC_VALUES: dict[str, dict[str, object]] = {
 }
 
 #: Order of the private values `SimulatedComponent._sample` computes (a `_Plan` picks its own).
-_PRIVATE_ORDER = (
-    "salIndex",
-    "private_sndStamp",
-    "private_rcvStamp",
-    "private_efdStamp",
-    "private_kafkaStamp",
-    "private_seqNum",
-    "private_revCode",
-    "private_identity",
-    "private_origin",
-)
-assert frozenset(_PRIVATE_ORDER) == PRIVATE_NAMES
+_PRIVATE_ORDER = tuple(f.name for f in private_fields(indexed=True))
 
 _HISTORY = ("softwareVersions", "simulationMode", "logLevel", "configurationsAvailable")
 

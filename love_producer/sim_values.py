@@ -15,25 +15,13 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from love_producer.interface import PYTHON_TYPE_OF_SAL_TYPE, FieldInfo
+from love_producer.interface import PYTHON_TYPE_OF_SAL_TYPE, FieldInfo, private_fields
 
 Generator = Callable[[], object]
 TopicGenerator = Callable[[], list]
 
 #: Fields salobj fills itself; the simulator computes them per sample, never at random.
-PRIVATE_NAMES = frozenset(
-    {
-        "salIndex",
-        "private_sndStamp",
-        "private_rcvStamp",
-        "private_efdStamp",
-        "private_kafkaStamp",
-        "private_seqNum",
-        "private_revCode",
-        "private_identity",
-        "private_origin",
-    }
-)
+PRIVATE_NAMES = frozenset(f.name for f in private_fields(indexed=True))
 
 #: Bounds of float random walks, by a lower-case substring of the field name (first match).
 _BOUNDS_BY_NAME: tuple[tuple[str, tuple[float, float]], ...] = (
