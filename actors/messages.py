@@ -29,7 +29,7 @@ class SourceConfig:
     journal_dir: str | None = None
     replay_speed: float = 1.0  # 0: as fast as drained
     sim: SimSettings = attrs.field(factory=SimSettings)
-    poll_interval: float = 0.05
+    poll_interval: float = 0.1
 
 
 @attrs.frozen
