@@ -396,7 +396,7 @@ def format_status_line(st: dict) -> str:
     m = st.get("manager", {})
     parts = [
         f"manager {'up' if m.get('connected') else 'DOWN'}",
-        f"sent {m.get('frames_sent', 0)} frames",
+        f"sent {m.get('frames_sent', 0)} frames ({m.get('frames_per_s', 0.0):.0f}/s)",
         f"dropped {m.get('events_dropped', 0)}",
     ]
     for c in st.get("components", []):
@@ -408,6 +408,8 @@ def format_status_line(st: dict) -> str:
 def run_status(args: argparse.Namespace) -> int:
     import json
 
+    from love_producer.status_view import status_document
+
     from .remote import RemoteError, query_status
 
     try:
@@ -415,7 +417,8 @@ def run_status(args: argparse.Namespace) -> int:
     except RemoteError as e:
         return _fail(str(e))
     if args.json:
-        print(json.dumps(st, indent=1, sort_keys=True))
+        address = f"{st.get('host', 'localhost')}:{args.admin_port}"
+        print(json.dumps(status_document(st, address), indent=1, sort_keys=True))
     else:
         print(format_status_line(st))
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import socket
 import time
 from datetime import timedelta
 
@@ -270,6 +271,7 @@ class Factory(ActorTypeDispatcher):
         )
         status = {
             "pid": os.getpid(),
+            "host": socket.gethostname(),
             "manager": manager,
             "components": components,
             "unanswered": sorted(gather.waiting),

@@ -31,6 +31,7 @@ from love_producer.manager_link import (
 )
 from love_producer.outbox import Outbox
 from love_producer.requests import InitialStateRequest, InvalidFrame, parse_manager_text
+from love_producer.status_view import RateMeter
 
 from . import frame_pipe
 
@@ -78,6 +79,7 @@ class WebsocketLink:
         self.last_error = ""
         self._rng = random.Random()
         self._register_now = False
+        self.rate = RateMeter()
         self.pipe_address: str | None = None
         self.pipe_ready = threading.Event()
 
@@ -123,6 +125,7 @@ class WebsocketLink:
             "connects": self.connects,
             "messages_sent": self.messages_sent,
             "frames_sent": self.frames_sent,
+            "frames_per_s": self.rate.rate(time.monotonic()),
             "queued": len(self.outbox),
             "events_dropped": s.events_dropped,
             "telemetry_replaced": s.telemetry_replaced,
@@ -225,6 +228,7 @@ class WebsocketLink:
                         await ws.send(text)
                         self.messages_sent += 1
                     self.frames_sent += len(frames)
+                    self.rate.add(time.monotonic(), self.frames_sent)
                     continue
                 self._have_work.clear()
                 waiter = asyncio.create_task(self._have_work.wait())

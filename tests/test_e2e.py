@@ -112,7 +112,7 @@ async def expect_all(fe: FrontendClient, predicates: dict, timeout: float) -> No
 async def status(admin_port: int) -> dict:
     result = await asyncio.to_thread(run_cli, "status", "--admin-port", str(admin_port), "--json")
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["detail"]
 
 
 async def wait_status(admin_port: int, predicate, timeout: float, what: str) -> dict:
@@ -172,6 +172,17 @@ def test_producer_streams_to_hub_survives_restart_and_starts_on_demand():
             )
             actor_pids.update(producer.processes())
             assert st["manager"]["connects"] >= 1
+            doc = json.loads(
+                (
+                    await asyncio.to_thread(
+                        run_cli, "status", "--admin-port", str(admin_port), "--json"
+                    )
+                ).stdout
+            )
+            (host,) = doc["hosts"]
+            assert host["components"] == ["ATDome:0", "MTHexapod:1"]
+            assert host["connected"] is True and host["dropped"] == 0
+            assert host["frames_per_s"] > 0 and host["address"].endswith(f":{admin_port}")
 
             async with FrontendClient(url, token=TOKEN) as fe:
                 await fe.subscribe("telemetry", "ATDome", 0, "position")

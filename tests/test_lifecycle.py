@@ -109,7 +109,7 @@ def start_producer(admin_port: int, *components: str, env: dict | None = None) -
 def status(admin_port: int) -> dict:
     result = run_cli("status", "--admin-port", str(admin_port), "--json")
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["detail"]
 
 
 def pids_by_key(st: dict) -> dict[str, int]:

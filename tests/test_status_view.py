@@ -1,0 +1,38 @@
+from love_producer.status_view import RateMeter, host_entry, status_document
+
+
+def test_rate_over_the_window_and_zero_when_idle():
+    m = RateMeter(window=5.0)
+    assert m.rate(0.0) == 0.0
+    for i in range(11):
+        m.add(float(i), 100 * i)  # 100 frames per second for 10 s
+    assert abs(m.rate(10.0) - 100.0) < 1.0
+    assert m.rate(30.0) == 0.0  # nothing sent for longer than the window
+
+
+def test_host_entry_shape():
+    status = {
+        "host": "h1",
+        "manager": {
+            "connected": True,
+            "frames_per_s": 12.34,
+            "events_dropped": 2,
+            "telemetry_replaced": 7,
+        },
+        "components": [{"key": "MTHexapod:1"}, {"key": "ATDome:0"}],
+        "on_demand": ["ATMCS:0"],
+    }
+    doc = status_document(status, "h1:1900")
+    assert doc["detail"] is status
+    assert doc["hosts"] == [
+        {
+            "address": "h1:1900",
+            "components": ["ATDome:0", "MTHexapod:1"],
+            "connected": True,
+            "frames_per_s": 12.3,
+            "dropped": 2,
+            "telemetry_replaced": 7,
+            "on_demand": ["ATMCS:0"],
+        }
+    ]
+    assert host_entry({}, "x")["connected"] is False
