@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+import attrs
+
 from love_producer.component_id import parse_components
 from love_producer.csc_kinds import RELATED, KindSettings
 from love_producer.csc_state import CSCSettings
@@ -76,6 +78,57 @@ def source_config(args: argparse.Namespace):
     )
 
 
+def add_host_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--address", help="this host's address for the other hosts (THESPIAN_BASE_IPADDR)"
+    )
+    p.add_argument("--name", help="this host's id (default: its --address)")
+    p.add_argument(
+        "--components-pattern",
+        default="*",
+        help="names of the components this host may run, shell patterns, comma separated",
+    )
+    p.add_argument(
+        "--capability",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra capability this host advertises (repeatable)",
+    )
+
+
+def convention_settings(args: argparse.Namespace, leader: tuple[str, int], source: str):
+    """Thespian capabilities and environment for a member (or the leader) of a convention."""
+    from .hosts import HOST, PATTERNS, SALOBJ, SOURCE
+
+    if not args.address:
+        raise ConfigError("give this host's --address (the other hosts reach it there)")
+    caps = {
+        "Convention Address.IPv4": leader,
+        HOST: args.name or args.address,
+        PATTERNS: args.components_pattern,
+        SOURCE: source,
+        SALOBJ: _salobj_available(),
+    }
+    for item in args.capability:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--capability {item!r}: expected KEY=VALUE")
+        caps[key] = value
+    # Host liveness comes from the Factory's own pings (Thespian reports no child exits for a
+    # dead host, and short convention periods make membership flap), so Thespian's
+    # re-registration period keeps its default.
+    env = {"THESPIAN_BASE_IPADDR": args.address}
+    return caps, env
+
+
+def parse_leader(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(f"--leader {text!r}: expected HOST:PORT")
+    return host, int(port)
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--components",
@@ -130,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("start", help="run the producer against a LOVE-manager")
     add_run_options(p)
     p.add_argument(
+        "--leader",
+        action="store_true",
+        help="lead a convention: place --components on this host and on `node` members",
+    )
+    add_host_options(p)
+    p.add_argument(
         "--status-every", type=float, default=0, help="print a status line every S seconds"
     )
     p.add_argument(
@@ -180,6 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-file",
         help="file holding the manager password for --to (default: $PROCESS_CONNECTION_PASS)",
     )
+
+    p = sub.add_parser("node", help="join a leader's actor system and run what it places here")
+    p.add_argument("--leader", required=True, metavar="HOST:PORT", help="the leader's admin")
+    add_source_options(p)
+    p.add_argument("--manager-url", help="ws:// or wss:// URL (default: ws://$WEBSOCKET_HOST)")
+    p.add_argument("--password-file", help="manager password (default: $PROCESS_CONNECTION_PASS)")
+    p.add_argument("--xml-dir", help="a ts_xml sal_interfaces folder (default: built-in)")
+    p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
+    p.add_argument("--admin-port", type=int, default=1900, help="this host's Thespian admin port")
+    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    add_host_options(p)
 
     p = sub.add_parser("demo", help="simulated components, a local manager and a live summary")
     p.add_argument(
@@ -348,17 +418,30 @@ def _log_level(args) -> int:
 
 def run_start(args: argparse.Namespace) -> int:
     from .catalog import CatalogError
+    from .hosts import HOST
     from .remote import admin_listening
-    from .system import SystemError_, running_system
+    from .system import SystemError_, free_port, running_system
 
+    caps = env = None
     try:
         config, catalog = build_run_config(args)
+        if args.leader:
+            if args.admin_port == 0:
+                args.admin_port = free_port()
+            caps, env = convention_settings(
+                args, (args.address or "", args.admin_port), config.source.kind
+            )
+            config = attrs.evolve(
+                config, cluster=True, host_id=caps[HOST], patterns=args.components_pattern
+            )
     except (ConfigError, CatalogError, ValueError) as e:
         return _fail(str(e))
     logging.basicConfig(level=_log_level(args), format="%(asctime)s %(levelname)s %(message)s")
     stop = StopSignal()
     try:
-        with running_system(config, args.admin_port, _log_level(args)) as system:
+        with running_system(
+            config, args.admin_port, _log_level(args), capabilities=caps, environment=env
+        ) as system:
             started = system.started
             print(
                 f"love-actors: {len(started.components)} components streaming to "
@@ -389,6 +472,44 @@ def run_start(args: argparse.Namespace) -> int:
     except SystemError_ as e:
         return _fail(str(e))
     print("love-actors: stopped", flush=True)
+    return 0
+
+
+def run_node(args: argparse.Namespace) -> int:
+    """A member host: joins the leader's convention; the leader's Factory places actors here."""
+    from .remote import admin_listening
+    from .system import SystemError_, running_node
+
+    try:
+        leader = parse_leader(args.leader)
+        source = source_config(args)
+        url = manager_url(args.manager_url, os.environ)
+        caps, env = convention_settings(args, leader, source.kind)
+        caps["love-actors.manager_url"] = url
+        password = _read_password(args, os.environ)
+    except (ConfigError, ValueError) as e:
+        return _fail(str(e))
+    # Actors placed here read the password from the environment they inherit: it never
+    # travels between hosts.
+    env["PROCESS_CONNECTION_PASS"] = password
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    stop = StopSignal()
+    try:
+        with running_node(args.admin_port, caps, env, level) as port:
+            print(
+                f"love-actors node {caps['love-actors.host']}: member of {args.leader} "
+                f"(admin port {port}, runs {args.components_pattern!r}, streams to "
+                f"{redact(url)}); Ctrl-C stops",
+                flush=True,
+            )
+            while not stop.event.wait(2.0):
+                if not admin_listening(port, args.address or "127.0.0.1"):
+                    print("love-actors: the actor system was stopped from outside", flush=True)
+                    break
+    except SystemError_ as e:
+        return _fail(str(e))
+    print("love-actors: node stopped", flush=True)
     return 0
 
 
@@ -547,6 +668,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "start":
         return run_start(args)
+    if args.command == "node":
+        return run_node(args)
     if args.command == "demo":
         from .demo import run_demo
 

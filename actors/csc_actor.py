@@ -21,6 +21,7 @@ from love_producer.csc_kinds import make_csc_state
 from love_producer.journal import StartConfig, csc_actor_name
 
 from .frame_pipe import PipeWriter
+from .hosts import fits_host
 from .messages import (
     FrameBatch,
     FramePipe,
@@ -40,6 +41,10 @@ log = logging.getLogger("love_actors.csc")
 
 
 class CSCActor(ActorTypeDispatcher):
+    @staticmethod
+    def actorSystemCapabilityCheck(capabilities: dict, requirements: dict) -> bool:
+        return fits_host(capabilities, requirements)
+
     def __init__(self) -> None:
         super().__init__()
         self.state = None

@@ -17,6 +17,7 @@ from datetime import timedelta
 import attrs
 from thespian.actors import (
     ActorExitRequest,
+    ActorSystemConventionUpdate,
     ActorTypeDispatcher,
     ChildActorExited,
     WakeupMessage,
@@ -24,9 +25,11 @@ from thespian.actors import (
 
 from love_producer.component_id import ComponentId
 from love_producer.csc_kinds import RELATED
+from love_producer.placement import HostSlot, choose_host
 from love_producer.supervision import RestartPolicy, on_demand_match
 
 from .csc_actor import CSCActor
+from .hosts import HOST, MANAGER_URL, PATTERNS, SOURCE, on_host
 from .manager_client import ManagerClient
 from .messages import (
     Idle,
@@ -48,6 +51,11 @@ log = logging.getLogger("love_actors.factory")
 
 STATUS_TIMEOUT = 2.0
 STOP_TIMEOUT = 5.0
+#: Multi-host: the Factory pings every member's ManagerClient this often, and moves a host's
+#: components elsewhere after this long without an answer.
+HOST_PING = 1.0
+HOST_TIMEOUT = 6.0
+PING = -1  # request id of liveness pings
 MANAGER_CLIENT = "<manager-client>"
 
 
@@ -57,6 +65,11 @@ class Child:
     address: object
     component: ComponentId | None = None
     on_demand: bool = False
+    host: str = ""  # "" on a single host
+
+
+def mc_key(host: str) -> str:
+    return f"<manager-client {host}>" if host else MANAGER_CLIENT
 
 
 @attrs.define
@@ -78,6 +91,12 @@ class Factory(ActorTypeDispatcher):
         self.next_id = 1
         self.stopping_for = None
         self.refused: set[str] = set()
+        # Multi-host (a convention leader): members and what runs where.
+        self.hosts: dict[str, HostSlot] = {}
+        self.host_caps: dict[str, dict] = {}
+        self.unplaced: list[tuple[ComponentId, bool]] = []
+        self.stale: dict[str, list] = {}  # host -> addresses of actors replaced elsewhere
+        self.host_seen: dict[str, float] = {}
 
     # --- start ----------------------------------------------------------------------------
 
@@ -85,28 +104,41 @@ class Factory(ActorTypeDispatcher):
         if self.config is not None:
             self.send(sender, Started(tuple(self.children), ("already started",)))
             return
-        self.config = msg.config
+        self.config = cfg = msg.config
         self.infos = dict(msg.config.infos)
-        self._start_manager_client()
         errors = []
-        for cid in self.config.components:
-            try:
-                self._start_csc(cid, on_demand=False)
-            except Exception as e:  # one bad component must not stop the others
-                errors.append(f"{cid}: {e}")
-        keys = tuple(k for k in self.children if k != MANAGER_CLIENT)
+        if cfg.cluster:
+            self.hosts[cfg.host_id] = HostSlot(cfg.host_id, cfg.patterns)
+            self.host_caps[cfg.host_id] = {}
+            self.notifyOnSystemRegistrationChanges(True)
+            self.wakeupAfter(timedelta(seconds=HOST_PING), payload=("ping",))
+            self.unplaced = [(cid, False) for cid in cfg.components]
+            self._place_all()
+            errors = [f"{cid}: no host fits it yet; waiting" for cid, _ in self.unplaced]
+        else:
+            for cid in cfg.components:
+                try:
+                    self._start_csc(cid, on_demand=False)
+                except Exception as e:  # one bad component must not stop the others
+                    errors.append(f"{cid}: {e}")
+        keys = tuple(k for k, c in self.children.items() if c.component is not None)
         self.send(sender, Started(keys, tuple(errors)))
 
-    def _start_manager_client(self) -> None:
+    def _own(self, host: str) -> bool:
+        return not host or host == self.config.host_id
+
+    def _start_manager_client(self, host: str = "") -> None:
         cfg = self.config
-        address = self.createActor(ManagerClient)
-        self.children[MANAGER_CLIENT] = Child(MANAGER_CLIENT, address)
-        self.policy.started(MANAGER_CLIENT, time.time())
+        key = mc_key(host)
+        address = self.createActor(ManagerClient, targetActorRequirements=on_host(host))
+        self.children[key] = Child(key, address, host=host)
+        self.policy.started(key, time.time())
+        own = self._own(host)
         self.send(
             address,
             StartManagerClient(
-                url=cfg.manager_url,
-                password=cfg.password,
+                url=cfg.manager_url if own else self.host_caps[host].get(MANAGER_URL, ""),
+                password=cfg.password if own else None,
                 factory=self.myAddress,
                 extra_names=cfg.on_demand_names,
                 max_message_bytes=cfg.max_message_bytes,
@@ -115,22 +147,31 @@ class Factory(ActorTypeDispatcher):
             ),
         )
 
-    def _start_csc(self, cid: ComponentId, on_demand: bool) -> None:
+    def _start_csc(self, cid: ComponentId, on_demand: bool, host: str = "") -> None:
         cfg = self.config
+        if mc_key(host) not in self.children:
+            self._start_manager_client(host)
         # Children are forked: objects the collector never visits stay on pages shared with
         # them instead of being copied into every CSC actor.
         gc.freeze()
-        address = self.createActor(CSCActor)
-        self.children[cid.key] = Child(cid.key, address, cid, on_demand)
+        address = self.createActor(CSCActor, targetActorRequirements=on_host(host))
+        self.children[cid.key] = Child(cid.key, address, cid, on_demand, host)
+        if host in self.hosts:
+            self.hosts[host].components.add(cid.key)
         self.policy.started(cid.key, time.time())
+        source = cfg.source
+        if not self._own(host):
+            source = attrs.evolve(
+                cfg.source, kind=self.host_caps[host].get(SOURCE, cfg.source.kind)
+            )
         self.send(
             address,
             StartCSC(
                 component=cid,
                 info=self.infos[cid],
-                source=cfg.source,
+                source=source,
                 settings=cfg.csc,
-                manager_client=self.children[MANAGER_CLIENT].address,
+                manager_client=self.children[mc_key(host)].address,
                 start_time=time.time(),
                 idle_timeout=cfg.idle_timeout if on_demand else None,
                 related=self._related(cid),
@@ -138,7 +179,97 @@ class Factory(ActorTypeDispatcher):
                 record=cfg.record,
             ),
         )
-        log.info("started %s%s", cid, " on demand" if on_demand else "")
+        where = f" on {host}" if host else ""
+        log.info("started %s%s%s", cid, where, " on demand" if on_demand else "")
+
+    # --- placement (multi-host) -----------------------------------------------------------
+
+    def _place_all(self) -> None:
+        waiting = []
+        for cid, on_demand in self.unplaced:
+            host = choose_host(cid.name, self.hosts)
+            if host is None:
+                waiting.append((cid, on_demand))
+                continue
+            try:
+                self._start_csc(cid, on_demand, host)
+            except Exception as e:
+                log.warning("cannot start %s on %s: %s", cid, host, e)
+                waiting.append((cid, on_demand))
+        self.unplaced = waiting
+
+    def receiveMsg_ActorSystemConventionUpdate(self, msg: ActorSystemConventionUpdate, sender):
+        caps = msg.remoteCapabilities or {}
+        host = caps.get(HOST)
+        if not host or self.config is None or not self.config.cluster:
+            return
+        if msg.remoteAdded:
+            log.warning(
+                "host %s joined from %s (patterns %r)",
+                host,
+                msg.remoteAdminAddress,
+                caps.get(PATTERNS, ""),
+            )
+            # Actors it ran before a partition were started again elsewhere: stop them, so
+            # no component streams twice once the link heals.
+            for address in self.stale.pop(host, []):
+                self.send(address, ActorExitRequest())
+            self._host_back(host, caps)
+        elif host in self.hosts:
+            self._host_lost(host)
+
+    def _host_back(self, host: str, caps: dict | None = None) -> None:
+        if caps is not None:
+            self.host_caps[host] = caps
+        caps = self.host_caps.get(host, {})
+        self.hosts[host] = HostSlot(host, caps.get(PATTERNS, ""))
+        self.host_seen[host] = time.monotonic()
+        self._place_all()
+
+    def _ping_hosts(self) -> None:
+        """Our own liveness check of every member (Thespian's takes minutes, and reports no
+        child exits for a host that died)."""
+        now = time.monotonic()
+        for host in list(self.hosts):
+            if self._own(host):
+                continue
+            child = self.children.get(mc_key(host))
+            if child is not None:
+                self.send(child.address, StatusRequest(PING))
+            if now - self.host_seen.setdefault(host, now) > HOST_TIMEOUT:
+                self._host_lost(host)
+        # Lost hosts are still asked: an answer means a partition healed.
+        for addresses in self.stale.values():
+            for address in addresses:
+                self.send(address, StatusRequest(PING))
+        self.wakeupAfter(timedelta(seconds=HOST_PING), payload=("ping",))
+
+    def _pong(self, sender) -> None:
+        for host, addresses in list(self.stale.items()):
+            if sender in addresses:
+                # Back after a partition: its components run elsewhere now, so its old
+                # actors must stop before they stream twice.
+                log.warning("host %s is reachable again; stopping its replaced actors", host)
+                for address in self.stale.pop(host):
+                    self.send(address, ActorExitRequest())
+                self._host_back(host)
+                return
+        child = self._child_of(sender)
+        if child is not None and child.host:
+            self.host_seen[child.host] = time.monotonic()
+
+    def _host_lost(self, host: str) -> None:
+        """Thespian reports no child exits for a host that died: move its components."""
+        log.warning("host %s lost; moving its components", host)
+        self.hosts.pop(host, None)
+        self.host_seen.pop(host, None)
+        lost = [c for c in self.children.values() if c.host == host]
+        for child in lost:
+            del self.children[child.key]
+            self.stale.setdefault(host, []).append(child.address)
+            if child.component is not None:
+                self.unplaced.append((child.component, child.on_demand))
+        self._place_all()
 
     # --- supervision ----------------------------------------------------------------------
 
@@ -153,6 +284,8 @@ class Factory(ActorTypeDispatcher):
         if child is None:
             return  # Thespian reports an exit twice; the second finds nothing
         del self.children[child.key]
+        if child.host in self.hosts:
+            self.hosts[child.host].components.discard(child.key)
         if self.stopping_for is not None:
             self._maybe_stopped()
             return
@@ -170,16 +303,20 @@ class Factory(ActorTypeDispatcher):
             child: Child = payload[1]
             if child.key in self.children:
                 return
-            if child.key == MANAGER_CLIENT:
-                self._start_manager_client()
-                address = self.children[MANAGER_CLIENT].address
+            if child.host and child.host not in self.hosts:
+                return  # its host left; its components were placed elsewhere
+            if child.component is None:
+                self._start_manager_client(child.host)
+                address = self.children[child.key].address
                 for other in self.children.values():
-                    if other.key != MANAGER_CLIENT:
+                    if other.component is not None and other.host == child.host:
                         self.send(other.address, UseManagerClient(address))
             else:
-                self._start_csc(child.component, child.on_demand)
+                self._start_csc(child.component, child.on_demand, child.host)
         elif payload[0] == "status":
             self._finish_gather(payload[1])
+        elif payload[0] == "ping":
+            self._ping_hosts()
         elif payload[0] == "stop":
             self._maybe_stopped(force=True)
 
@@ -200,7 +337,11 @@ class Factory(ActorTypeDispatcher):
             if info is None:
                 continue
             self.refused.discard(cid.key)
-            self._start_csc(cid, on_demand=True)
+            if cfg.cluster:
+                self.unplaced.append((cid, True))
+                self._place_all()
+            else:
+                self._start_csc(cid, on_demand=True)
 
     def _related(self, cid: ComponentId) -> dict:
         related = dict(self.config.related)
@@ -233,7 +374,7 @@ class Factory(ActorTypeDispatcher):
         if child is not None and child.on_demand:
             log.info("%s stopped: no request for it in %.0f s", msg.key, self.config.idle_timeout)
             self.refused.add(msg.key)
-            self.send(self.children[MANAGER_CLIENT].address, UnregisterCSC(msg.key))
+            self.send(self.children[mc_key(child.host)].address, UnregisterCSC(msg.key))
             self.send(child.address, ActorExitRequest())
 
     # --- status ---------------------------------------------------------------------------
@@ -251,13 +392,16 @@ class Factory(ActorTypeDispatcher):
             self.wakeupAfter(timedelta(seconds=STATUS_TIMEOUT), payload=("status", gid))
 
     def receiveMsg_StatusReply(self, msg: StatusReply, sender):
+        if msg.request_id == PING:
+            self._pong(sender)
+            return
         gather = self.gathers.get(msg.request_id)
         if gather is None:
             return
         child = self._child_of(sender)
         if child is not None:
             gather.waiting.discard(child.key)
-        gather.replies.append(msg)
+        gather.replies.append((child.host if child is not None else "", msg))
         if not gather.waiting:
             self._finish_gather(msg.request_id)
 
@@ -265,11 +409,27 @@ class Factory(ActorTypeDispatcher):
         gather = self.gathers.pop(gid, None)
         if gather is None:
             return
-        manager = next((r.status for r in gather.replies if r.kind == "manager_client"), {})
+        managers = {h: r.status for h, r in gather.replies if r.kind == "manager_client"}
+        manager = managers.get("", managers.get(self.config.host_id if self.config else "", {}))
         components = sorted(
-            (r.status for r in gather.replies if r.kind == "csc"), key=lambda s: s.get("key", "")
+            (r.status for _, r in gather.replies if r.kind == "csc"),
+            key=lambda s: s.get("key", ""),
         )
+        by_host = {}
+        if self.config is not None and self.config.cluster:
+            for host in sorted(set(self.hosts) | set(managers)):
+                by_host[host] = {
+                    "manager": managers.get(host, {}),
+                    "components": sorted(
+                        r.status.get("key", "")
+                        for h, r in gather.replies
+                        if r.kind == "csc" and h == host
+                    ),
+                    "patterns": self.hosts[host].patterns if host in self.hosts else "",
+                }
         status = {
+            "by_host": by_host,
+            "unplaced": [str(cid) for cid, _ in self.unplaced],
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "manager": manager,

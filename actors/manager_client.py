@@ -21,6 +21,7 @@ from love_producer.journal import MANAGER_CLIENT
 from love_producer.manager_link import redact
 from love_producer.routing import RouteTable
 
+from .hosts import fits_host
 from .messages import (
     FrameBatch,
     FramePipe,
@@ -41,6 +42,10 @@ POLL_INTERVAL = 0.05  # where ThespianWatch is not supported (simpleSystemBase)
 
 
 class ManagerClient(ActorTypeDispatcher):
+    @staticmethod
+    def actorSystemCapabilityCheck(capabilities: dict, requirements: dict) -> bool:
+        return fits_host(capabilities, requirements)
+
     def __init__(self) -> None:
         super().__init__()
         self.link: WebsocketLink | None = None
@@ -66,7 +71,12 @@ class ManagerClient(ActorTypeDispatcher):
         self.extra_names = msg.extra_names
         self.watch = msg.watch
         self.recorder = make_recorder(msg.record, MANAGER_CLIENT)
-        self.link = WebsocketLink(msg.url, msg.password, msg.max_message_bytes)
+        # On a member host the password is not sent over the network: it is this host's own
+        # PROCESS_CONNECTION_PASS, inherited from the `love-actors node` that started it.
+        password = msg.password
+        if password is None:
+            password = os.environ.get("PROCESS_CONNECTION_PASS", "")
+        self.link = WebsocketLink(msg.url, password, msg.max_message_bytes)
         self._update_registration()
         self.link.start()
         log.info("manager client for %s started", redact(msg.url))

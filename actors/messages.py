@@ -68,6 +68,9 @@ class RunConfig:
     idle_timeout: float = 900.0
     max_message_bytes: int = 512 * 1024
     watch: bool = True
+    cluster: bool = False  # a convention leader: place components on member hosts
+    host_id: str = ""  # this host's id in the convention
+    patterns: str = "*"  # components this host may run itself
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
 
@@ -80,7 +83,7 @@ class StartFactory:
 @attrs.frozen
 class StartManagerClient:
     url: str
-    password: str = attrs.field(repr=False)
+    password: str | None = attrs.field(repr=False)  # None: the host's PROCESS_CONNECTION_PASS
     factory: object = None  # ActorAddress of the Factory (unroutable requests go there)
     extra_names: tuple[str, ...] = ()  # initial_state groups to join for on-demand components
     max_message_bytes: int = 512 * 1024

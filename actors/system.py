@@ -86,6 +86,8 @@ def running_system(
     admin_port: int,
     log_level: int = logging.WARNING,
     base: str = "multiprocTCPBase",
+    capabilities: dict | None = None,
+    environment: dict | None = None,
 ) -> Iterator[RunningSystem]:
     """Start the actor system and the Factory; stop everything on exit, whatever happens."""
     if base == "multiprocTCPBase" and admin_port == 0:
@@ -96,6 +98,9 @@ def running_system(
             "stop it with `love-actors stop` or choose --admin-port"
         )
     caps = {"Admin Port": admin_port} if base == "multiprocTCPBase" else {}
+    caps.update(capabilities or {})
+    # The admin and every actor are forked from here: they inherit these.
+    os.environ.update(environment or {})
     before = {p.pid for p in multiprocessing.active_children()}
     try:
         asys = ActorSystem(base, caps, logDefs=log_defs(log_level), transientUnique=True)
@@ -158,3 +163,35 @@ def _reap(before: set[int], actor_pids: set[int], session: int | None, grace: fl
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+@contextmanager
+def running_node(
+    admin_port: int,
+    capabilities: dict,
+    environment: dict,
+    log_level: int = logging.WARNING,
+) -> Iterator[int]:
+    """A member of a convention: an actor system with no Factory of its own (the leader's
+    Factory places actors here). Yields the admin port; stops and reaps on exit."""
+    if admin_port == 0:
+        admin_port = free_port()
+    if port_in_use(admin_port):
+        raise SystemError_(f"admin port {admin_port} is in use (another love-actors?)")
+    caps = {"Admin Port": admin_port, **capabilities}
+    os.environ.update(environment)
+    before = {p.pid for p in multiprocessing.active_children()}
+    try:
+        asys = ActorSystem(
+            "multiprocTCPBase", caps, logDefs=log_defs(log_level), transientUnique=True
+        )
+    except Exception as e:
+        raise SystemError_(f"the actor system could not start: {e}") from e
+    session = None
+    try:
+        lifeline = asys.createActor(Lifeline)
+        session = asys.ask(lifeline, WatchOwner(os.getpid(), admin_port), 10)
+        yield admin_port
+    finally:
+        asys.shutdown()
+        _reap(before, set(), session if isinstance(session, int) else None)

@@ -43,4 +43,20 @@ def host_entry(status: dict, address: str) -> dict:
 
 
 def status_document(status: dict, address: str) -> dict:
-    return {"hosts": [host_entry(status, address)], "detail": status}
+    """``address`` names the single host; with several hosts (``by_host``) each is named by
+    its id."""
+    by_host = status.get("by_host") or {}
+    if not by_host:
+        return {"hosts": [host_entry(status, address)], "detail": status}
+    hosts = []
+    for host, part in sorted(by_host.items()):
+        entry = host_entry(
+            {
+                "manager": part.get("manager", {}),
+                "components": [{"key": k} for k in part.get("components", [])],
+            },
+            host,
+        )
+        entry["patterns"] = part.get("patterns", "")
+        hosts.append(entry)
+    return {"hosts": hosts, "unplaced": status.get("unplaced", []), "detail": status}

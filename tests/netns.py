@@ -88,6 +88,10 @@ class TestHosts:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def prefix(self, name: str) -> list[str]:
+        """Put in front of a command to run it inside host ``name``."""
+        return ["ip", "netns", "exec", self.ns[name]]
+
     def command(self, name: str, argv: Sequence[str]) -> list[str]:
         """``argv`` run inside host ``name``."""
         return ["ip", "netns", "exec", self.ns[name], *argv]

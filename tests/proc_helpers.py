@@ -87,7 +87,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "c
 class Proc:
     """A ``love-actors`` command in its own session, with its output collected by lines."""
 
-    def __init__(self, *args: str, env: dict | None = None) -> None:
+    def __init__(self, *args: str, env: dict | None = None, wrap: list[str] | None = None) -> None:
         full_env = dict(os.environ)
         full_env.update(env or {})
         full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
@@ -96,7 +96,7 @@ class Proc:
         full_env["LOVE_ACTORS_TEST_TAG"] = self.tag
         self.args = args
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "actors.cli", *args],
+            [*(wrap or []), sys.executable, "-m", "actors.cli", *args],
             cwd=REPO,
             env=full_env,
             stdout=subprocess.PIPE,
@@ -154,12 +154,14 @@ class Proc:
             pass
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 60.0):
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 60.0, wrap: list[str] | None = None
+):
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run(
-        [sys.executable, "-m", "actors.cli", *args],
+        [*(wrap or []), sys.executable, "-m", "actors.cli", *args],
         cwd=REPO,
         env=full_env,
         capture_output=True,

@@ -1,0 +1,23 @@
+"""Host identity in a multi-host actor system: the capability keys each member advertises, and
+the check Thespian runs to place an actor on the host the Factory chose."""
+
+from __future__ import annotations
+
+HOST = "love-actors.host"  # the member's id (its --name, default the host name)
+PATTERNS = "love-actors.patterns"  # component-name patterns it may run
+MANAGER_URL = "love-actors.manager_url"  # its manager (credentials come from its environment)
+SOURCE = "love-actors.source"  # its SAL source kind
+SALOBJ = "love-actors.salobj"  # whether lsst.ts.salobj imports there
+
+
+def fits_host(capabilities: dict, requirements: dict | None) -> bool:
+    """``actorSystemCapabilityCheck`` of actors the Factory places: on the required host only;
+    anywhere when no host is required (single host)."""
+    if not requirements or HOST not in requirements:
+        return True
+    return capabilities.get(HOST) == requirements[HOST]
+
+
+def on_host(host: str | None) -> dict | None:
+    """``targetActorRequirements`` for ``host`` (None: wherever the Factory runs)."""
+    return {HOST: host} if host else None
