@@ -330,8 +330,8 @@ def play_to_manager(
                 time.sleep(0.01)
             link.submit(step.frames)
             submitted += len(step.frames)
-        while link.stats()["queued"] > 0:
-            time.sleep(0.02)
+        if not link.flush(timeout=30.0):
+            say("love-actors: the manager did not take every frame within 30 s")
         s = link.stats()
         say(
             f"love-actors: replayed {submitted} frames to the manager "

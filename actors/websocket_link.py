@@ -79,6 +79,7 @@ class WebsocketLink:
         self.last_error = ""
         self._rng = random.Random()
         self._register_now = False
+        self._sending = False
         self.rate = RateMeter()
         self.pipe_address: str | None = None
         self.pipe_ready = threading.Event()
@@ -109,6 +110,24 @@ class WebsocketLink:
                 items.append(self.events.get_nowait())
             except queue.Empty:
                 return items
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted so far has been written to the websocket.
+
+        Runs in the loop after every earlier `submit`, so nothing still on its way counts as
+        sent. False if that did not happen within ``timeout`` (for example, no connection)."""
+
+        async def drained() -> None:
+            while len(self.outbox) or self._sending:
+                await asyncio.sleep(0.01)
+
+        future = asyncio.run_coroutine_threadsafe(drained(), self._loop)
+        try:
+            future.result(timeout)
+            return True
+        except TimeoutError:
+            future.cancel()
+            return False
 
     def stop(self, timeout: float = 3.0) -> None:
         if self._thread.is_alive():
@@ -224,9 +243,11 @@ class WebsocketLink:
                     next_registration = time.monotonic() + REGISTRATION_PERIOD
                 frames = self.outbox.take()
                 if frames:
+                    self._sending = True
                     for text in pack_messages(frames, time.time(), self.max_message_bytes):
                         await ws.send(text)
                         self.messages_sent += 1
+                    self._sending = False
                     self.frames_sent += len(frames)
                     self.rate.add(time.monotonic(), self.frames_sent)
                     continue
