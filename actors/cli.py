@@ -122,6 +122,17 @@ def convention_settings(args: argparse.Namespace, leader: tuple[str, int], sourc
     return caps, env
 
 
+def is_local_address(host: str) -> bool:
+    import socket
+
+    try:
+        with socket.socket() as s:
+            s.bind((host, 0))  # only an address of this host can be bound
+        return True
+    except OSError:
+        return False
+
+
 def parse_leader(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit():
@@ -299,7 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="status of a running system")
     p.add_argument("--admin-port", type=int, default=1900)
+    p.add_argument(
+        "--leader",
+        metavar="HOST:PORT",
+        help="the leader's admin (run on the leader's host: HOST must be one of its addresses)",
+    )
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("rebalance", help="even out components over the hosts (on the leader)")
+    p.add_argument("--admin-port", type=int, default=1900)
 
     p = sub.add_parser("stop", help="stop a running system")
     p.add_argument("--admin-port", type=int, default=1900)
@@ -418,7 +437,7 @@ def _log_level(args) -> int:
 
 def run_start(args: argparse.Namespace) -> int:
     from .catalog import CatalogError
-    from .hosts import HOST
+    from .hosts import HOST, capacity_of
     from .remote import admin_listening
     from .system import SystemError_, free_port, running_system
 
@@ -432,7 +451,11 @@ def run_start(args: argparse.Namespace) -> int:
                 args, (args.address or "", args.admin_port), config.source.kind
             )
             config = attrs.evolve(
-                config, cluster=True, host_id=caps[HOST], patterns=args.components_pattern
+                config,
+                cluster=True,
+                host_id=caps[HOST],
+                patterns=args.components_pattern,
+                capacity=capacity_of(caps),
             )
     except (ConfigError, CatalogError, ValueError) as e:
         return _fail(str(e))
@@ -534,8 +557,15 @@ def run_status(args: argparse.Namespace) -> int:
     from .remote import RemoteError, query_status
 
     try:
+        if args.leader:
+            host, args.admin_port = parse_leader(args.leader)
+            if not is_local_address(host):
+                raise ConfigError(
+                    f"{host} is not an address of this host: run status on the leader's host "
+                    "(Thespian reaches only a local admin)"
+                )
         st = query_status(args.admin_port)
-    except RemoteError as e:
+    except (RemoteError, ConfigError) as e:
         return _fail(str(e))
     if args.json:
         address = f"{st.get('host', 'localhost')}:{args.admin_port}"
@@ -700,6 +730,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bench(args)
     if args.command == "status":
         return run_status(args)
+    if args.command == "rebalance":
+        from .remote import RemoteError, rebalance
+
+        try:
+            moves = rebalance(args.admin_port)
+        except RemoteError as e:
+            return _fail(str(e))
+        for key, src, dst in moves:
+            print(f"moved {key} from {src} to {dst}")
+        print(f"love-actors: rebalanced ({len(moves)} moves)")
+        return 0
     if args.command == "stop":
         return run_stop(args)
     if args.command == "replay":

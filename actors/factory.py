@@ -25,14 +25,16 @@ from thespian.actors import (
 
 from love_producer.component_id import ComponentId
 from love_producer.csc_kinds import RELATED
-from love_producer.placement import HostSlot, choose_host
+from love_producer.placement import HostSlot, choose_host, plan_rebalance
 from love_producer.supervision import RestartPolicy, on_demand_match
 
 from .csc_actor import CSCActor
-from .hosts import HOST, MANAGER_URL, PATTERNS, SOURCE, on_host
+from .hosts import HOST, MANAGER_URL, PATTERNS, SOURCE, capacity_of, on_host
 from .manager_client import ManagerClient
 from .messages import (
     Idle,
+    Rebalance,
+    Rebalanced,
     Requests,
     RunConfig,
     StartCSC,
@@ -108,7 +110,7 @@ class Factory(ActorTypeDispatcher):
         self.infos = dict(msg.config.infos)
         errors = []
         if cfg.cluster:
-            self.hosts[cfg.host_id] = HostSlot(cfg.host_id, cfg.patterns)
+            self.hosts[cfg.host_id] = HostSlot(cfg.host_id, cfg.patterns, cfg.capacity)
             self.host_caps[cfg.host_id] = {}
             self.notifyOnSystemRegistrationChanges(True)
             self.wakeupAfter(timedelta(seconds=HOST_PING), payload=("ping",))
@@ -222,8 +224,12 @@ class Factory(ActorTypeDispatcher):
         if caps is not None:
             self.host_caps[host] = caps
         caps = self.host_caps.get(host, {})
-        self.hosts[host] = HostSlot(host, caps.get(PATTERNS, ""))
+        self.hosts[host] = HostSlot(host, caps.get(PATTERNS, ""), capacity_of(caps))
+        self.hosts[host].components = {c.key for c in self.children.values() if c.host == host}
         self.host_seen[host] = time.monotonic()
+        if not self._own(host) and mc_key(host) not in self.children:
+            # Every member gets its ManagerClient at once: it is what the liveness pings ask.
+            self._start_manager_client(host)
         self._place_all()
 
     def _ping_hosts(self) -> None:
@@ -270,6 +276,21 @@ class Factory(ActorTypeDispatcher):
             if child.component is not None:
                 self.unplaced.append((child.component, child.on_demand))
         self._place_all()
+
+    def receiveMsg_Rebalance(self, msg: Rebalance, sender):
+        """Move components to even out the hosts: only when asked, since a move restarts a
+        component's stream."""
+        moves = plan_rebalance(self.hosts) if self.config and self.config.cluster else []
+        for key, src, dst in moves:
+            old = self.children.pop(key, None)
+            if old is None or old.component is None:
+                continue
+            self.hosts[src].components.discard(key)
+            self.send(self.children[mc_key(src)].address, UnregisterCSC(key))
+            self.send(old.address, ActorExitRequest())  # its exit is not restarted: popped
+            self._start_csc(old.component, old.on_demand, dst)
+            log.warning("rebalance: %s moved from %s to %s", key, src, dst)
+        self.send(sender, Rebalanced(tuple(moves)))
 
     # --- supervision ----------------------------------------------------------------------
 

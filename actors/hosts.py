@@ -21,3 +21,11 @@ def fits_host(capabilities: dict, requirements: dict | None) -> bool:
 def on_host(host: str | None) -> dict | None:
     """``targetActorRequirements`` for ``host`` (None: wherever the Factory runs)."""
     return {HOST: host} if host else None
+
+
+def capacity_of(capabilities: dict) -> int:
+    """The ``capacity`` capability (``--capability capacity=N``): most components a host runs."""
+    try:
+        return max(0, int(capabilities.get("capacity", 1000)))
+    except (TypeError, ValueError):
+        return 1000

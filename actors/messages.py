@@ -71,6 +71,7 @@ class RunConfig:
     cluster: bool = False  # a convention leader: place components on member hosts
     host_id: str = ""  # this host's id in the convention
     patterns: str = "*"  # components this host may run itself
+    capacity: int = 1000  # most components this host runs itself
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
 
@@ -184,3 +185,13 @@ class Started:
 
     components: tuple[str, ...]
     errors: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Rebalance:
+    """Even out the components over the hosts (multi-host only); answered by `Rebalanced`."""
+
+
+@attrs.frozen
+class Rebalanced:
+    moves: tuple[tuple[str, str, str], ...]  # (component, from host, to host)

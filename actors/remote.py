@@ -6,7 +6,7 @@ import socket
 
 from thespian.actors import ActorSystem
 
-from .messages import StatusReply, StatusRequest, StopAll
+from .messages import Rebalance, Rebalanced, StatusReply, StatusRequest, StopAll
 from .system import FACTORY_NAME
 
 
@@ -43,3 +43,12 @@ def stop_system(port: int, timeout: float = 10.0) -> None:
     factory = asys.createActor("actors.factory.Factory", globalName=FACTORY_NAME)
     asys.ask(factory, StopAll(), timeout)
     asys.shutdown()
+
+
+def rebalance(port: int, timeout: float = 30.0) -> tuple:
+    asys = _join(port)
+    factory = asys.createActor("actors.factory.Factory", globalName=FACTORY_NAME)
+    reply = asys.ask(factory, Rebalance(), timeout)
+    if not isinstance(reply, Rebalanced):
+        raise RemoteError(f"the system on admin port {port} did not answer within {timeout} s")
+    return reply.moves

@@ -28,3 +28,36 @@ def choose_host(name: str, hosts: Mapping[str, HostSlot]) -> str | None:
     if not fitting:
         return None
     return min(fitting, key=lambda h: (len(h.components), h.host)).host
+
+
+def plan_rebalance(hosts: Mapping[str, HostSlot]) -> list[tuple[str, str, str]]:
+    """Moves ``(component key, from host, to host)`` that even out the load: while some host
+    runs at least two more components than a host that could take one of them, move one.
+    Only on request (``love-actors rebalance``): moving a component restarts its stream."""
+    load = {h: set(slot.components) for h, slot in hosts.items()}
+    moves: list[tuple[str, str, str]] = []
+    for _ in range(sum(len(c) for c in load.values())):
+        best = None
+        for src in sorted(load, key=lambda h: (-len(load[h]), h)):
+            for key in sorted(load[src]):
+                name = key.rsplit(":", 1)[0]
+                targets = [
+                    h
+                    for h, slot in hosts.items()
+                    if h != src
+                    and on_demand_match(slot.patterns, name)
+                    and len(load[h]) < slot.capacity
+                    and len(load[h]) + 1 < len(load[src])
+                ]
+                if targets:
+                    best = (key, src, min(targets, key=lambda h: (len(load[h]), h)))
+                    break
+            if best:
+                break
+        if best is None:
+            break
+        key, src, dst = best
+        load[src].discard(key)
+        load[dst].add(key)
+        moves.append(best)
+    return moves

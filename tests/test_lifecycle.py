@@ -80,6 +80,12 @@ def test_no_manager_url_and_no_components(capsys, monkeypatch):
     assert "no components" in capsys.readouterr().err
 
 
+def test_status_of_a_remote_leader_is_refused_clearly():
+    result = run_cli("status", "--leader", "192.0.2.1:1900")  # TEST-NET-1: never local
+    assert result.returncode == 2
+    assert "run status on the leader's host" in result.stderr
+
+
 def test_status_and_stop_without_a_system_fail_clearly():
     port = free_port()
     for command in ("status", "stop"):

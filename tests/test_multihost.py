@@ -22,10 +22,20 @@ PASSWORD, TOKEN, HUB_PORT, ADMIN = "mh-secret", "mh-token", 8765, 1900
 
 
 def hosts_view(hosts: TestHosts) -> dict[str, list[str]]:
-    r = run_cli("status", "--admin-port", str(ADMIN), "--json", wrap=hosts.prefix("leader"))
+    leader = f"{hosts.address('leader')}:{ADMIN}"
+    r = run_cli("status", "--leader", leader, "--json", wrap=hosts.prefix("leader"))
     if r.returncode != 0:
         return {}
     return {h["address"]: h["components"] for h in json.loads(r.stdout)["hosts"]}
+
+
+def mt_actor_pids(hosts: TestHosts) -> set[int]:
+    """Pids of the MTHexapod:1 CSC actor and of mt's ManagerClient, from the leader's status."""
+    r = run_cli("status", "--admin-port", str(ADMIN), "--json", wrap=hosts.prefix("leader"))
+    detail = json.loads(r.stdout)["detail"]
+    pids = {c["pid"] for c in detail["components"] if c.get("key") == "MTHexapod:1"}
+    pids.add(detail["by_host"]["mt"]["manager"]["pid"])
+    return pids
 
 
 def heartbeats(hosts: TestHosts, url: str, count: int) -> set[str]:
@@ -154,9 +164,15 @@ def test_placement_frames_from_every_host_and_failover():
             assert "at" not in view and view["mt"] == ["MTHexapod:1"]
             assert {"ATDome:0", "ATMCS:0"} <= heartbeats(hosts, url, 12)
 
+            # The dead host comes back: it joins again but gets nothing until asked.
+            node("at", "AT*")
+            wait_until(lambda: hosts_view(hosts).get("at") == [], 30, what="at back, empty")
+            assert sorted(hosts_view(hosts)["spare"]) == ["ATDome:0", "ATMCS:0"]
+
             # A partition: mt is cut off; its component moves to the spare. When the link
             # heals, mt's old actor is stopped, so no component runs twice.
-            busy = len(hosts.pids("mt"))  # node, admin, logger, lifeline, manager client, CSC
+            old = mt_actor_pids(hosts)
+            assert len(old) == 2 and old <= set(hosts.pids("mt"))
             hosts.link("mt", up=False)
             wait_until(
                 lambda: "MTHexapod:1" in hosts_view(hosts).get("spare", []),
@@ -174,8 +190,20 @@ def test_placement_frames_from_every_host_and_failover():
             assert placed == ["ATDome:0", "ATMCS:0", "MTHexapod:1"]  # each exactly once
             # ... and mt's old manager client and CSC actor are gone, not just forgotten.
             wait_until(
-                lambda: len(hosts.pids("mt")) <= busy - 2, 20, what="mt's replaced actors to exit"
+                lambda: not old & set(hosts.pids("mt")), 20, what="mt's replaced actors to exit"
             )
+
+            # Rebalance on request: every host gets its share back.
+            r = run_cli("rebalance", "--admin-port", str(ADMIN), wrap=hosts.prefix("leader"))
+            assert r.returncode == 0, r.stderr
+            assert "moved ATDome:0 from spare to at" in r.stdout
+            view = wait_until(
+                lambda: (v := hosts_view(hosts)) and v.get("at") == ["ATDome:0"] and v,
+                30,
+                what="the rebalanced placement",
+            )
+            assert view["mt"] == ["MTHexapod:1"] and view["spare"] == ["ATMCS:0"]
+            assert {"ATDome:0", "MTHexapod:1", "ATMCS:0"} <= heartbeats(hosts, url, 12)
 
             # The leader dies: the members keep streaming what they run.
             leader.kill_tree()

@@ -1,4 +1,4 @@
-from love_producer.placement import HostSlot, choose_host
+from love_producer.placement import HostSlot, choose_host, plan_rebalance
 
 
 def test_fit_by_pattern_and_spread_by_load():
@@ -14,3 +14,28 @@ def test_fit_by_pattern_and_spread_by_load():
     hosts["a"].components |= {"ATMCS:0", "ATPtg:0"}
     assert choose_host("ATDome", hosts) == "b"  # fits both; b has fewer
     assert choose_host("ESS", hosts) is None
+
+
+def test_rebalance_evens_out_only_where_patterns_allow():
+    hosts = {
+        "a": HostSlot("a", "AT*", components={"ATDome:0", "ATMCS:0", "ATPtg:0"}),
+        "b": HostSlot("b", "AT*"),
+        "c": HostSlot("c", "MT*"),
+    }
+    moves = plan_rebalance(hosts)
+    assert all(dst == "b" and src == "a" for _, src, dst in moves)  # c may not run AT*
+    assert len(moves) == 1  # 3/0 -> 2/1; 2/1 is even enough
+    assert hosts["a"].components == {"ATDome:0", "ATMCS:0", "ATPtg:0"}  # plan only
+
+
+def test_rebalance_respects_capacity_and_does_nothing_when_even():
+    hosts = {
+        "a": HostSlot("a", "*", components={"X:0", "Y:0", "Z:0", "W:0"}),
+        "b": HostSlot("b", "*", capacity=1),
+    }
+    assert [m[2] for m in plan_rebalance(hosts)] == ["b"]
+    even = {
+        "a": HostSlot("a", "*", components={"X:0"}),
+        "b": HostSlot("b", "*", components={"Y:0"}),
+    }
+    assert plan_rebalance(even) == []
