@@ -29,26 +29,29 @@ def _join(port: int) -> ActorSystem:
     return ActorSystem("multiprocTCPBase", {"Admin Port": port}, transientUnique=True)
 
 
-def query_status(port: int, timeout: float = 5.0) -> dict:
+def _ask_factory(port: int, message: object, reply_type: type, timeout: float):
     asys = _join(port)
     factory = asys.createActor("actors.factory.Factory", globalName=FACTORY_NAME)
-    reply = asys.ask(factory, StatusRequest(), timeout)
-    if not isinstance(reply, StatusReply):
+    reply = asys.ask(factory, message, timeout)
+    if not isinstance(reply, reply_type):
         raise RemoteError(f"the system on admin port {port} did not answer within {timeout} s")
-    return reply.status
+    return asys, reply
+
+
+def query_status(port: int, timeout: float = 5.0) -> dict:
+    return _ask_factory(port, StatusRequest(), StatusReply, timeout)[1].status
 
 
 def stop_system(port: int, timeout: float = 10.0) -> None:
+    """Stop the actors, then the admin; the admin goes down even if the Factory is too busy
+    to confirm."""
     asys = _join(port)
-    factory = asys.createActor("actors.factory.Factory", globalName=FACTORY_NAME)
-    asys.ask(factory, StopAll(), timeout)
-    asys.shutdown()
+    try:
+        factory = asys.createActor("actors.factory.Factory", globalName=FACTORY_NAME)
+        asys.ask(factory, StopAll(), timeout)
+    finally:
+        asys.shutdown()
 
 
 def rebalance(port: int, timeout: float = 30.0) -> tuple:
-    asys = _join(port)
-    factory = asys.createActor("actors.factory.Factory", globalName=FACTORY_NAME)
-    reply = asys.ask(factory, Rebalance(), timeout)
-    if not isinstance(reply, Rebalanced):
-        raise RemoteError(f"the system on admin port {port} did not answer within {timeout} s")
-    return reply.moves
+    return _ask_factory(port, Rebalance(), Rebalanced, timeout)[1].moves
