@@ -24,7 +24,8 @@ PROGRESS_EVERY = 5.0
 
 def run_record(args: argparse.Namespace) -> int:
     from .catalog import Catalog, CatalogError
-    from .cli import StopSignal, _fail, source_config
+    from .cli import StopSignal, _fail
+    from .run_config import source_config
 
     try:
         ids = parse_components(args.components)
