@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 import attrs
 
@@ -285,6 +285,30 @@ class _Listed:
             self.i += 1
 
 
+def silent_window(settings: SimSettings, start_time: float) -> tuple[float | None, float | None]:
+    """The settings' silent window in absolute time (None: no such bound)."""
+    lo = start_time + settings.silent_from if settings.silent_from is not None else None
+    hi = start_time + settings.silent_until if settings.silent_until is not None else None
+    return lo, hi
+
+
+def audible(t: float, lo: float | None, hi: float | None) -> bool:
+    """True unless ``t`` falls in the silent window ``lo <= t < hi``."""
+    return lo is None or t < lo or (hi is not None and t >= hi)
+
+
+def release(
+    generic: list[Sample], pending: list[Sample], now: float, lo: float | None, hi: float | None
+) -> tuple[list[Sample], list[Sample]]:
+    """For simulators that add scripted samples to a generic `SimulatedComponent`: the pending
+    samples due by ``now`` outside the silent window, merged by time with ``generic`` (stable:
+    generic first at equal times), and the pending samples still to come."""
+    due = [s for s in pending if s.rcv_time <= now]
+    rest = pending[len(due) :]
+    mine = [s for s in due if audible(s.rcv_time, lo, hi)]
+    return sorted(generic + mine, key=attrgetter("rcv_time")), rest
+
+
 class SimulatedComponent:
     """A simulated CSC instance; see the module docstring for the exact schedules.
 
@@ -322,10 +346,7 @@ class SimulatedComponent:
         self._jitter = random.Random(f"{seed}:{info.name}:{index}:rcv")
         self._started = False
         start = start_time
-        self._silent_lo = start + settings.silent_from if settings.silent_from is not None else None
-        self._silent_hi = (
-            start + settings.silent_until if settings.silent_until is not None else None
-        )
+        self._silent_lo, self._silent_hi = silent_window(settings, start)
         self._history = self._build_history()
         self._streams: list[_Periodic | _Random | _Listed] = [_Listed(self._build_states())]
         heartbeat = self._plan("event", "heartbeat")
@@ -443,7 +464,7 @@ class SimulatedComponent:
         items.sort(key=itemgetter(0))
         lo, hi = self._silent_lo, self._silent_hi
         if lo is not None:
-            items = [it for it in items if it[0] < lo or (hi is not None and it[0] >= hi)]
+            items = [it for it in items if audible(it[0], lo, hi)]
         return [self._sample(t, plan, values) for t, plan, values in items]
 
     def _sample(self, t: float, plan: _Plan, values: list) -> Sample:

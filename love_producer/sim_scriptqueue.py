@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from operator import attrgetter
 
 import attrs
 
@@ -37,7 +36,9 @@ from love_producer.sim import (
     TAI_MINUS_UTC,
     SimSettings,
     SimulatedComponent,
+    release,
     rev_code,
+    silent_window,
 )
 from love_producer.sim_values import PRIVATE_NAMES
 
@@ -157,9 +158,7 @@ class SimulatedScriptQueue:
         self._cycle = 0
         self._generated_until = start_time
         self._pending: list[Sample] = []
-        s = self.settings
-        self._silent_lo = start_time + s.silent_from if s.silent_from is not None else None
-        self._silent_hi = start_time + s.silent_until if s.silent_until is not None else None
+        self._silent_lo, self._silent_hi = silent_window(self.settings, start_time)
 
     # ------------------------------------------------------------------------------ public
 
@@ -169,12 +168,8 @@ class SimulatedScriptQueue:
             return []
         generic = self.generic.advance(now)
         self._generate(now)
-        mine = [s for s in self._pending if s.rcv_time <= now]
-        self._pending = self._pending[len(mine) :]
-        lo, hi = self._silent_lo, self._silent_hi
-        if lo is not None:
-            mine = [s for s in mine if s.rcv_time < lo or (hi is not None and s.rcv_time >= hi)]
-        return sorted(generic + mine, key=attrgetter("rcv_time"))  # stable: generic first
+        out, self._pending = release(generic, self._pending, now, self._silent_lo, self._silent_hi)
+        return out
 
     def command(self, cmd: SalCommand, now: float) -> None:
         """React to a command to this queue with events at ``now`` (unknown ones: nothing)."""

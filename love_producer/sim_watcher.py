@@ -17,14 +17,20 @@ time (or the last ``advance`` time if later). Time rule as in `love_producer.sim
 from __future__ import annotations
 
 import random
-from operator import attrgetter
 
 import attrs
 
 from love_producer.commands import SalCommand
 from love_producer.interface import ComponentInfo
 from love_producer.samples import Sample
-from love_producer.sim import TAI_MINUS_UTC, SimSettings, SimulatedComponent, rev_code
+from love_producer.sim import (
+    TAI_MINUS_UTC,
+    SimSettings,
+    SimulatedComponent,
+    release,
+    rev_code,
+    silent_window,
+)
 from love_producer.sim_values import PRIVATE_NAMES
 
 ALARM_NAMES = ("Enabled.ATDome", "Heartbeat.ATMCS", "Enabled.ATPtg", "Heartbeat.ScriptQueue:1")
@@ -81,9 +87,7 @@ class SimulatedWatcher:
         self._cycle = 0
         self._generated_until = start_time
         self._pending: list[Sample] = []
-        s = self.settings
-        self._silent_lo = start_time + s.silent_from if s.silent_from is not None else None
-        self._silent_hi = start_time + s.silent_until if s.silent_until is not None else None
+        self._silent_lo, self._silent_hi = silent_window(self.settings, start_time)
 
     def advance(self, now: float) -> list[Sample]:
         """Samples with time ``<= now`` not returned before, sorted by time."""
@@ -91,12 +95,8 @@ class SimulatedWatcher:
             return []
         generic = self.generic.advance(now)
         self._generate(now)
-        mine = [s for s in self._pending if s.rcv_time <= now]
-        self._pending = self._pending[len(mine) :]
-        lo, hi = self._silent_lo, self._silent_hi
-        if lo is not None:
-            mine = [s for s in mine if s.rcv_time < lo or (hi is not None and s.rcv_time >= hi)]
-        return sorted(generic + mine, key=attrgetter("rcv_time"))
+        out, self._pending = release(generic, self._pending, now, self._silent_lo, self._silent_hi)
+        return out
 
     def command(self, cmd: SalCommand, now: float) -> None:
         """``showAlarms``: republish every alarm; other commands are ignored."""
