@@ -25,6 +25,7 @@ from thespian.actors import (
 
 from love_producer.component_id import ComponentId
 from love_producer.csc_kinds import RELATED
+from love_producer.liveness import PING_PERIOD, HostLiveness
 from love_producer.placement import HostSlot, choose_host, plan_rebalance
 from love_producer.supervision import RestartPolicy, on_demand_match
 
@@ -53,10 +54,6 @@ log = logging.getLogger("love_actors.factory")
 
 STATUS_TIMEOUT = 2.0
 STOP_TIMEOUT = 5.0
-#: Multi-host: the Factory pings every member's ManagerClient this often, and moves a host's
-#: components elsewhere after this long without an answer.
-HOST_PING = 1.0
-HOST_TIMEOUT = 6.0
 PING = -1  # request id of liveness pings
 MANAGER_CLIENT = "<manager-client>"
 
@@ -98,7 +95,7 @@ class Factory(ActorTypeDispatcher):
         self.host_caps: dict[str, dict] = {}
         self.unplaced: list[tuple[ComponentId, bool]] = []
         self.stale: dict[str, list] = {}  # host -> addresses of actors replaced elsewhere
-        self.host_seen: dict[str, float] = {}
+        self.liveness = HostLiveness()
 
     # --- start ----------------------------------------------------------------------------
 
@@ -113,7 +110,7 @@ class Factory(ActorTypeDispatcher):
             self.hosts[cfg.host_id] = HostSlot(cfg.host_id, cfg.patterns, cfg.capacity)
             self.host_caps[cfg.host_id] = {}
             self.notifyOnSystemRegistrationChanges(True)
-            self.wakeupAfter(timedelta(seconds=HOST_PING), payload=("ping",))
+            self.wakeupAfter(timedelta(seconds=PING_PERIOD), payload=("ping",))
             self.unplaced = [(cid, False) for cid in cfg.components]
             self._place_all()
             errors = [f"{cid}: no host fits it yet; waiting" for cid, _ in self.unplaced]
@@ -226,7 +223,7 @@ class Factory(ActorTypeDispatcher):
         caps = self.host_caps.get(host, {})
         self.hosts[host] = HostSlot(host, caps.get(PATTERNS, ""), capacity_of(caps))
         self.hosts[host].components = {c.key for c in self.children.values() if c.host == host}
-        self.host_seen[host] = time.monotonic()
+        self.liveness.seen(host, time.monotonic())
         if not self._own(host) and mc_key(host) not in self.children:
             # Every member gets its ManagerClient at once: it is what the liveness pings ask.
             self._start_manager_client(host)
@@ -235,20 +232,18 @@ class Factory(ActorTypeDispatcher):
     def _ping_hosts(self) -> None:
         """Our own liveness check of every member (Thespian's takes minutes, and reports no
         child exits for a host that died)."""
-        now = time.monotonic()
-        for host in list(self.hosts):
-            if self._own(host):
-                continue
+        members = [h for h in self.hosts if not self._own(h)]
+        for host in members:
             child = self.children.get(mc_key(host))
             if child is not None:
                 self.send(child.address, StatusRequest(PING))
-            if now - self.host_seen.setdefault(host, now) > HOST_TIMEOUT:
-                self._host_lost(host)
+        for host in self.liveness.lost(members, time.monotonic()):
+            self._host_lost(host)
         # Lost hosts are still asked: an answer means a partition healed.
         for addresses in self.stale.values():
             for address in addresses:
                 self.send(address, StatusRequest(PING))
-        self.wakeupAfter(timedelta(seconds=HOST_PING), payload=("ping",))
+        self.wakeupAfter(timedelta(seconds=PING_PERIOD), payload=("ping",))
 
     def _pong(self, sender) -> None:
         for host, addresses in list(self.stale.items()):
@@ -262,13 +257,13 @@ class Factory(ActorTypeDispatcher):
                 return
         child = self._child_of(sender)
         if child is not None and child.host:
-            self.host_seen[child.host] = time.monotonic()
+            self.liveness.seen(child.host, time.monotonic())
 
     def _host_lost(self, host: str) -> None:
         """Thespian reports no child exits for a host that died: move its components."""
         log.warning("host %s lost; moving its components", host)
         self.hosts.pop(host, None)
-        self.host_seen.pop(host, None)
+        self.liveness.forget(host)
         lost = [c for c in self.children.values() if c.host == host]
         for child in lost:
             del self.children[child.key]
