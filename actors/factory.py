@@ -27,6 +27,7 @@ from love_producer.component_id import ComponentId
 from love_producer.csc_kinds import RELATED
 from love_producer.liveness import PING_PERIOD, HostLiveness
 from love_producer.placement import HostSlot, choose_host, plan_rebalance
+from love_producer.status_view import combine_status
 from love_producer.supervision import RestartPolicy, on_demand_match
 
 from .csc_actor import CSCActor
@@ -425,34 +426,19 @@ class Factory(ActorTypeDispatcher):
         gather = self.gathers.pop(gid, None)
         if gather is None:
             return
-        managers = {h: r.status for h, r in gather.replies if r.kind == "manager_client"}
-        manager = managers.get("", managers.get(self.config.host_id if self.config else "", {}))
-        components = sorted(
-            (r.status for _, r in gather.replies if r.kind == "csc"),
-            key=lambda s: s.get("key", ""),
+        cluster = self.config is not None and self.config.cluster
+        status = combine_status(
+            [(h, r.kind, r.status) for h, r in gather.replies],
+            {h: slot.patterns for h, slot in self.hosts.items()} if cluster else None,
+            self.config.host_id if self.config else "",
         )
-        by_host = {}
-        if self.config is not None and self.config.cluster:
-            for host in sorted(set(self.hosts) | set(managers)):
-                by_host[host] = {
-                    "manager": managers.get(host, {}),
-                    "components": sorted(
-                        r.status.get("key", "")
-                        for h, r in gather.replies
-                        if r.kind == "csc" and h == host
-                    ),
-                    "patterns": self.hosts[host].patterns if host in self.hosts else "",
-                }
-        status = {
-            "by_host": by_host,
-            "unplaced": [str(cid) for cid, _ in self.unplaced],
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "manager": manager,
-            "components": components,
-            "unanswered": sorted(gather.waiting),
-            "on_demand": sorted(c.key for c in self.children.values() if c.on_demand),
-        }
+        status.update(
+            unplaced=[str(cid) for cid, _ in self.unplaced],
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            unanswered=sorted(gather.waiting),
+            on_demand=sorted(c.key for c in self.children.values() if c.on_demand),
+        )
         self.send(gather.requester, StatusReply(gid, "factory", status))
 
     # --- stop -----------------------------------------------------------------------------

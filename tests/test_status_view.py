@@ -1,4 +1,4 @@
-from love_producer.status_view import RateMeter, host_entry, status_document
+from love_producer.status_view import RateMeter, combine_status, host_entry, status_document
 
 
 def test_rate_over_the_window_and_zero_when_idle():
@@ -36,3 +36,33 @@ def test_host_entry_shape():
         }
     ]
     assert host_entry({}, "x")["connected"] is False
+
+
+def test_combine_status_single_host_and_leader():
+    replies = [
+        ("", "manager_client", {"connected": True, "pid": 1}),
+        ("", "csc", {"key": "MTHexapod:1"}),
+        ("", "csc", {"key": "ATDome:0"}),
+    ]
+    st = combine_status(replies)
+    assert st["manager"] == {"connected": True, "pid": 1}
+    assert [c["key"] for c in st["components"]] == ["ATDome:0", "MTHexapod:1"]
+    assert st["by_host"] == {}
+
+    replies = [
+        ("at", "manager_client", {"connected": True}),
+        ("at", "csc", {"key": "ATMCS:0"}),
+        ("at", "csc", {"key": "ATDome:0"}),
+        ("mt", "csc", {"key": "MTHexapod:1"}),  # its manager client did not answer
+    ]
+    st = combine_status(replies, {"leader": "", "at": "AT*", "mt": "MT*"}, own_host="leader")
+    assert st["by_host"] == {
+        "at": {
+            "manager": {"connected": True},
+            "components": ["ATDome:0", "ATMCS:0"],
+            "patterns": "AT*",
+        },
+        "leader": {"manager": {}, "components": [], "patterns": ""},
+        "mt": {"manager": {}, "components": ["MTHexapod:1"], "patterns": "MT*"},
+    }
+    assert st["manager"] == {}  # the leader runs no manager client of its own here
