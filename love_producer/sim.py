@@ -18,8 +18,11 @@ Schedules (``t`` relative to ``start_time``)
 ---------------------------------------------
 - heartbeat at ``k * heartbeat_interval``, k = 1, 2, ...
 - telemetry at ``phase + k * period``, k = 0, 1, ..., with ``period = 1 / (rate * rate_scale)``
-  and ``phase`` in ``(0, period]`` from the seed: in a window of D seconds after start a topic
-  has ``floor(D / period)`` or ``ceil(D / period)`` samples.
+  and ``phase`` in ``(0, period]``: ``psi`` modulo ``period``, where ``psi`` in ``(0, 1]`` is
+  drawn once per component from the seed. All telemetry of a component is thus published on
+  one grid (as a CSC's telemetry loop does), so a reader woken at `next_due` drains all of a
+  tick's topics at once. In a window of D seconds after start a topic has ``floor(D / period)``
+  or ``ceil(D / period)`` samples.
 - summaryState: history carries the first state of ``state_schedule``; later entries are sent
   at their times (entries at or before 0 right after the history). configurationApplied comes
   just before the summaryState of a STANDBY -> DISABLED transition.
@@ -35,6 +38,7 @@ Schedules (``t`` relative to ``start_time``)
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from operator import attrgetter, itemgetter
 
@@ -238,6 +242,14 @@ class _Periodic:
         self.k = k
         self.next_t = base + (offset + k * period)
 
+    def due_after(self, t: float) -> float:
+        """First send time at or after ``t`` (samples before it stay pending until then)."""
+        if self.next_t >= t:
+            return self.next_t
+        k = max(self.k, math.ceil((t - self.base - self.offset) / self.period))
+        due = self.base + (self.offset + k * self.period)
+        return due if due >= t else self.base + (self.offset + (k + 1) * self.period)
+
     def take(self, now: float, out: list[_Item]) -> None:
         while self.next_t <= now:
             out.append((self.next_t, self.plan, self.values()))
@@ -262,6 +274,9 @@ class _Random:
         self.plan, self.values, self.rng, self.lo, self.hi = plan, values, rng, lo, hi
         self.next_t = start + rng.uniform(lo, hi)
 
+    def due_after(self, t: float) -> float:
+        return max(self.next_t, t)  # the draws after the next one are not known yet
+
     def take(self, now: float, out: list[_Item]) -> None:
         while self.next_t <= now:
             out.append((self.next_t, self.plan, self.values()))
@@ -276,6 +291,9 @@ class _Listed:
     def __init__(self, items: list[tuple[float, _Plan, TopicGenerator]]) -> None:
         self.items = items
         self.i = 0
+
+    def due_after(self, t: float) -> float:
+        return max(self.items[self.i][0], t) if self.i < len(self.items) else math.inf
 
     def take(self, now: float, out: list[_Item]) -> None:
         items = self.items
@@ -344,6 +362,7 @@ class SimulatedComponent:
         self.origin = 1000 + _digest(f"origin:{seed}") % 1_000_000
         self._plans: dict[tuple[str, str], _Plan] = {}
         self._jitter = random.Random(f"{seed}:{info.name}:{index}:rcv")
+        self._psi = 1.0 - random.Random(f"{seed}:{info.name}:{index}:phase").random()
         self._started = False
         start = start_time
         self._silent_lo, self._silent_hi = silent_window(settings, start)
@@ -354,8 +373,9 @@ class SimulatedComponent:
             interval = settings.heartbeat_interval
             values = self._fixed(heartbeat)
             self._streams.append(_Periodic(heartbeat, values, start, 0.0, interval, k=1))
-        for topic in info.telemetry:
-            self._streams.append(self._telemetry_stream(topic))
+        telemetry = [self._telemetry_stream(topic) for topic in info.telemetry]
+        self._streams.extend(telemetry)
+        self._telemetry_streams = telemetry
         lo, hi = settings.event_interval
         for topic in info.events:
             if topic.name in GENERIC_EVENTS:
@@ -399,7 +419,8 @@ class SimulatedComponent:
         assert plan is not None
         rng = self._rng("telemetry", topic.name)
         period = 1.0 / self.rate_of(topic.name)
-        phase = period * (1.0 - rng.random())  # in (0, period]
+        rng.random()  # drawn for the phase before; kept so the value streams stay the same
+        phase = math.fmod(self._psi, period) or period  # in (0, period]
         return _Periodic(plan, topic_generator(plan.user, rng), self.start_time, phase, period)
 
     def _build_history(self) -> list[tuple[float, _Plan, TopicGenerator]]:
@@ -449,6 +470,31 @@ class SimulatedComponent:
         return [(start + t, plan, values) for t, plan, values in rel]
 
     # --- running ------------------------------------------------------------------------
+
+    def due_after(self, t: float, span: float = 0.0) -> float:
+        """When to drain next, at or after ``t``: a time at which a sample is due.
+
+        Of the telemetry due times in ``[t, t + span]`` the one of the slowest topic wins, so
+        a reader draining about every ``span`` seconds lands on the component's telemetry grid
+        where the slower topics are published too, not on the in-between ticks of a faster one;
+        events and heartbeats due meanwhile come with it. With no telemetry due in that window,
+        the first time anything is due. A sample already due before ``t`` (not yet returned) on
+        a stream whose later times are unknown makes that ``t``; samples in a silent window
+        count as due.
+        """
+        if not self._started:
+            return max(self.start_time, t)
+        best, best_period = math.inf, -1.0
+        end = t + span
+        for stream in self._telemetry_streams:
+            due = stream.due_after(t)
+            if due <= end:
+                period = stream.period
+                if period > best_period or (period == best_period and due < best):
+                    best, best_period = due, period
+        if best_period >= 0.0:
+            return best
+        return min(stream.due_after(t) for stream in self._streams)
 
     def advance(self, now: float) -> list[Sample]:
         """Samples with send time ``<= now`` not returned before, sorted by time."""

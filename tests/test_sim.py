@@ -512,3 +512,79 @@ def test_rare_scalars_and_int_arrays_change_at_their_rates() -> None:
         column = [c[i] for c in counts]
         moves = sum(a != b for a, b in zip(column, column[1:], strict=False))
         assert 0.02 * n < moves < 0.1 * n, i
+
+
+# ------------------------------------------------------------------ telemetry grid, due_after
+
+
+def _many(n: int = 12) -> ComponentInfo:
+    return ComponentInfo(
+        "Many",
+        telemetry=tuple(_topic(f"t{i}", "telemetry", [F("x", "double")]) for i in range(n)),
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_telemetry_of_a_component_is_published_on_one_grid(seed: int) -> None:
+    """Every topic's times are psi + k * period for one psi: the slower topics' times are
+    among the faster ones' (as a CSC publishing from one telemetry loop)."""
+    comp = SimulatedComponent(_many(), 0, seed, START)
+    samples = comp.advance(START + 5.0)
+    times: dict[str, set[float]] = {}
+    for s in samples:
+        if s.kind == "telemetry":
+            times.setdefault(s.topic, set()).add(round(s.rcv_time - START, 6))
+    by_rate = sorted(times, key=comp.rate_of)
+    assert len({comp.rate_of(t) for t in by_rate}) >= 3  # the check below means something
+    fastest = times[by_rate[-1]]
+    for topic in by_rate:
+        assert times[topic] <= fastest, topic
+    # and the grid has no common offset across seeds (components are not in step)
+    assert 0.0 < min(fastest) <= 1.0 / comp.rate_of(by_rate[-1]) + 1e-9
+
+
+def test_due_after_is_a_time_at_which_samples_come() -> None:
+    comp = SimulatedComponent(_many(), 0, 3, START)
+    assert comp.due_after(START - 5.0, 0.1) == START  # before the start: the history
+    comp.advance(START)
+    t = START + 0.02
+    for _ in range(60):
+        comp.advance(t)
+        due = comp.due_after(t, 0.1)
+        assert t <= due <= t + 0.1  # this component has topics faster than 10 Hz
+        got = comp.advance(due)
+        assert [s for s in got if s.rcv_time == pytest.approx(due)]  # samples come right then
+        t = due + 0.09
+
+
+def test_due_after_prefers_the_slowest_topic_within_the_span() -> None:
+    """Within one span, drain where the slowest topic is due, so every topic's newest sample
+    is fresh at the drain (on the in-between ticks of a 20 Hz topic a 10 Hz one is 50 ms
+    old)."""
+    info = ComponentInfo(
+        "Two",
+        telemetry=(
+            _topic("fast", "telemetry", [F("x", "double")]),
+            _topic("slow", "telemetry", [F("x", "double")]),
+        ),
+    )
+    settings = SimSettings(telemetry_rates={"fast": 20.0, "slow": 10.0})
+    comp = SimulatedComponent(info, 0, 11, START, settings)
+    comp.advance(START)
+    twin = SimulatedComponent(info, 0, 11, START, settings)
+    slow_times = {round(s.rcv_time, 6) for s in of_topic(twin.advance(START + 3), "slow")}
+    t = START + 1.0
+    for _ in range(10):
+        due = comp.due_after(t, 0.1)
+        assert round(due, 6) in slow_times
+        t = due + 0.09
+
+
+def test_due_after_with_nothing_in_the_span_is_the_next_time() -> None:
+    settings = SimSettings(telemetry_rates={"position": 1.0, "arrays": 1.0})
+    comp = SimulatedComponent(atdome(), 0, 2, START, settings)
+    comp.advance(START + 0.5)
+    due = comp.due_after(START + 0.5, 0.1)
+    assert due > START + 0.6  # no telemetry within the span: the first thing due after it
+    got = comp.advance(due)
+    assert got and all(s.rcv_time == pytest.approx(due) for s in got)
