@@ -7,7 +7,8 @@ field template, the values written in, ``json.dumps`` of the whole message, one 
 sample. The simulated samples are the very ones the actor path gets (same `SimSource`, same
 seeds). One deliberate difference: upstream polls telemetry every 2 s and sends only the newest
 sample, which would make it look cheap; here every telemetry sample is sent when it is drawn
-(the same 50 ms drain as the actor path), so both carry the same offered load.
+with the actor path's drain schedule (``love_producer.poll_schedule``), so both carry the same
+offered load.
 
 Configuration comes as JSON in ``$LOVE_BENCH_BASELINE`` (the password included, so it never
 shows on a command line). SIGTERM, SIGINT or the end of stdin stop it; it then prints one JSON
@@ -30,6 +31,7 @@ from love_producer.component_id import ComponentId, parse_components
 from love_producer.encoding import data_type
 from love_producer.interface import ComponentInfo, TopicInfo
 from love_producer.manager_link import with_password
+from love_producer.poll_schedule import next_poll
 from love_producer.sim import SimSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,9 +84,11 @@ class UpstreamProducer:
 
     async def run(self, poll_interval: float, start: float) -> None:
         next_heartbeat = start + HEARTBEAT_PERIOD
+        last_poll = time.time()
         while True:
-            await asyncio.sleep(poll_interval)
-            now = time.time()
+            due = next_poll(last_poll, poll_interval, self.source.due_after)
+            await asyncio.sleep(max(0.0, due - time.time()))
+            now = last_poll = time.time()
             for sample in self.source.drain(now):
                 if sample.kind == "event" and sample.topic == "heartbeat":
                     self.last_heartbeat = now

@@ -19,6 +19,7 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch
 
 from love_producer.csc_kinds import make_csc_state
 from love_producer.journal import StartConfig, csc_actor_name
+from love_producer.poll_schedule import next_poll
 
 from .frame_pipe import PipeWriter
 from .hosts import fits_host
@@ -57,6 +58,9 @@ class CSCActor(ActorTypeDispatcher):
         self.factory = None
         self.timer_due = 0.0
         self.timer_token = 0
+        self.last_poll = 0.0  # last drain on the poll schedule (deadline wakes do not count)
+        self.poll_at = 0.0  # next poll of a polled source
+        self.drain_at = 0.0  # next wake-up that drains it (the poll or a heartbeat window close)
         self.recorder = NullRecorder()
         self.pipe: PipeWriter | None = None
 
@@ -133,7 +137,7 @@ class CSCActor(ActorTypeDispatcher):
             self.timer_due = 0.0  # the armed timer fired; an earlier, replaced one is ignored
         if self.state is not None:
             now = self.now()
-            self._step(now, "wakeup")
+            self._step(now, "wakeup", drain=self._polls_at(now))
             if self.idle_timeout and now - self.last_request > self.idle_timeout:
                 self.send(self.factory, Idle(self.key))
                 self.idle_timeout = None
@@ -153,11 +157,23 @@ class CSCActor(ActorTypeDispatcher):
         self.state = None
         self.send(self.myAddress, ActorExitRequest())
 
-    def _step(self, now: float, kind: str, start: StartConfig | None = None) -> None:
+    def _polls_at(self, now: float) -> bool:
+        """Whether a wake-up at ``now`` drains the source: at its poll and at the close of a
+        heartbeat window (so a heartbeat due right then counts in it). Other wake-ups are for
+        state deadlines only."""
+        return now >= self.drain_at
+
+    def _step(
+        self, now: float, kind: str, start: StartConfig | None = None, drain: bool = True
+    ) -> None:
         if self.source is None:
             return
+        if drain and now >= self.poll_at:
+            # Only the polls move the poll schedule, and by their due time, not by when the
+            # wake-up came: so it stays on the source's own ticks under load too.
+            self.last_poll = max(self.poll_at, now - self.poll_interval)
         try:
-            samples = self.source.drain(now)
+            samples = self.source.drain(now) if drain else []
         except Exception as e:  # e.g. salobj could not start (Kafka, schema registry)
             self._fail(f"lost its source: {e}")
             return
@@ -218,14 +234,21 @@ class CSCActor(ActorTypeDispatcher):
         return self._next()
 
     def _next(self):
-        """Arm the next wake-up: at the state machine's next deadline, and no later than the
-        poll interval while the source must be polled."""
+        """Arm the next wake-up: at the state machine's next deadline, and at the next poll of
+        a source without a file to watch (`next_poll`: when a sample is due, about a poll
+        interval after the last drain)."""
         if self.state is None or self.source is None:
             return None
         now = self.now()
-        due = min(self.state.next_deadline(), now + self.poll_interval)
         fd = self.source.fileno()
-        if fd is not None:
+        if fd is None:
+            # Pending telemetry goes out at the next poll, where a newer sample may replace it:
+            # a wake-up of its own would spend the stream's slot on a stale sample just before
+            # the fresh one arrives, and keep it so.
+            self.poll_at = next_poll(self.last_poll, self.poll_interval, self.source.due_after)
+            self.drain_at = min(self.poll_at, self.state.heartbeat_due())
+            due = min(self.state.next_deadline(pending=False), self.drain_at)
+        else:
             due = self.state.next_deadline()
         if not self.timer_due or due < self.timer_due - 0.001:
             self.timer_due = due

@@ -276,6 +276,9 @@ class SalobjSource:
 
     # --------------------------------------------------------------- SampleSource contract
 
+    def due_after(self, t: float, span: float) -> float | None:
+        return None  # not polled: samples wake the actor through fileno()
+
     def fileno(self) -> int | None:
         return self._rsock.fileno() if not self._closed else None
 

@@ -28,6 +28,8 @@ class SourceError(RuntimeError):
 class SampleSource(Protocol):
     def fileno(self) -> int | None: ...
 
+    def due_after(self, t: float, span: float) -> float | None: ...
+
     def drain(self, now: float) -> list[Sample]: ...
 
     def command(self, cmd: SalCommand, now: float) -> None: ...
@@ -48,6 +50,10 @@ class PolledSource:
         return self.info
 
     def fileno(self) -> int | None:
+        return None
+
+    def due_after(self, t: float, span: float) -> float | None:
+        """When a sample is due at or after ``t``, if known (``love_producer.poll_schedule``)."""
         return None
 
     def latest(self, kind: str, topic: str) -> dict | None:
@@ -90,6 +96,10 @@ class SimSource(PolledSource):
     def drain(self, now: float) -> list[Sample]:
         return [] if self._closed else self._remember(self.sim.advance(now))
 
+    def due_after(self, t: float, span: float) -> float | None:
+        due_after = getattr(self.sim, "due_after", None)  # the generic simulator knows
+        return None if self._closed or due_after is None else due_after(t, span)
+
     def command(self, cmd: SalCommand, now: float) -> None:
         if hasattr(self.sim, "command") and not self._closed:
             self.sim.command(cmd, now)
@@ -108,6 +118,9 @@ class JournalSource:
 
     def fileno(self) -> int | None:
         return None
+
+    def due_after(self, t: float, span: float) -> float | None:
+        return None  # replay: the journal's records drive the steps
 
     def drain(self, now: float) -> list[Sample]:
         out, self._pending = self._pending, []

@@ -4,7 +4,11 @@ Behaviour (``spec/love-producer-behaviour.md`` §2.3, §3.4-3.6, §4), with the 
 W2, W4, W7 and W12 fixed:
 
 * telemetry is sent when it arrives, at most ``telemetry_max_rate`` frames per second per
-  stream; samples arriving faster are coalesced (latest value wins) and encoded only if sent;
+  stream; samples arriving faster are coalesced (latest value wins) and encoded only if sent.
+  The limit is a virtual schedule (GCRA): a frame may go out up to ``RATE_TOLERANCE`` of an
+  interval early, and the schedule moves on by exactly one interval per frame, so a stream
+  published at the limit rate with some delivery jitter is never coalesced nor delayed, while
+  the long-run rate never exceeds the limit;
 * a stream not sent for ``telemetry_refresh`` seconds is re-sent, so a new subscriber never
   waits long, but only while the component's heartbeat is alive;
 * every event but ``heartbeat`` is forwarded and cached for initial_state replies and for
@@ -28,6 +32,9 @@ from love_producer.frames import Frame, dumps
 from love_producer.interface import ComponentInfo, TopicInfo
 from love_producer.requests import InitialStateRequest
 from love_producer.samples import Sample
+
+#: Fraction of the telemetry interval by which a frame may come early (see the module notes).
+RATE_TOLERANCE = 0.5
 
 HEARTBEAT_TOPIC = "heartbeat"
 
@@ -57,10 +64,11 @@ class CSCSettings:
 class _TelemetryStream:
     """Send state of one telemetry stream."""
 
-    __slots__ = ("last_sent", "last_emit", "last_frame", "pending")
+    __slots__ = ("tat", "allowed_at", "last_emit", "last_frame", "pending")
 
     def __init__(self) -> None:
-        self.last_sent: float | None = None  # last frame built from a new sample
+        self.tat = -math.inf  # when the next frame is due on the limit's virtual schedule
+        self.allowed_at = -math.inf  # earliest time for a frame of a new sample
         self.last_emit: float | None = None  # last frame of any kind (new or refresh)
         self.last_frame: Frame | None = None
         self.pending: Sample | None = None
@@ -125,6 +133,11 @@ class GenericCSC:
     def on_samples(self, samples: list[Sample], now: float) -> list[Frame]:
         """Take in SAL samples; return the frames to send now."""
         out: list[Frame] = []
+        # Of several samples of one telemetry topic drained together only the newest can be
+        # worth sending now; the older ones are coalesced away, not sent first.
+        # (With no limit every sample is sent.)
+        limited = self._min_interval > 0
+        newest = {s.topic: s for s in samples if s.kind == "telemetry"} if limited else {}
         for sample in samples:
             if sample.component != self.name or (
                 self.info.indexed and sample.index != self.index
@@ -136,6 +149,9 @@ class GenericCSC:
                 self._counts["unknown_topics"] += 1
                 continue
             self._counts["samples_in"] += 1
+            if limited and sample.kind == "telemetry" and newest[sample.topic] is not sample:
+                self._counts["telemetry_coalesced"] += 1
+                continue
             if self._is_duplicate(key, sample.data):
                 self._counts["duplicates_dropped"] += 1
                 continue
@@ -154,7 +170,7 @@ class GenericCSC:
         alive = self._lost == 0
         for stream in self._telemetry.values():
             if stream.pending is not None:
-                if now >= stream.last_sent + self._min_interval:
+                if now >= stream.allowed_at:
                     sample, stream.pending = stream.pending, None
                     frame = self._telemetry_frame(sample)
                     if frame is not None:
@@ -170,14 +186,22 @@ class GenericCSC:
         self._count_out(out)
         return out
 
-    def next_deadline(self) -> float:
-        """Earliest time at which `tick` has something to do."""
+    def heartbeat_due(self) -> float:
+        """When the current heartbeat window closes (the next Heartbeat frame). A reader
+        should take in the samples due by then first, so a heartbeat sent right at the end of
+        the window counts in it."""
+        return self._next_heartbeat
+
+    def next_deadline(self, pending: bool = True) -> float:
+        """Earliest time at which `tick` has something to do; with ``pending=False`` leaving
+        out pending telemetry (for a reader that ticks often anyway)."""
         deadline = self._next_heartbeat
         alive = self._lost == 0
         refresh = self.settings.telemetry_refresh
         for stream in self._telemetry.values():
             if stream.pending is not None:
-                deadline = min(deadline, stream.last_sent + self._min_interval)
+                if pending:
+                    deadline = min(deadline, stream.allowed_at)
             elif alive and stream.last_frame is not None:
                 deadline = min(deadline, stream.last_emit + refresh)
         return deadline
@@ -280,7 +304,7 @@ class GenericCSC:
         stream = self._telemetry.get(sample.topic)
         if stream is None:
             stream = self._telemetry[sample.topic] = _TelemetryStream()
-        if stream.last_sent is not None and now < stream.last_sent + self._min_interval:
+        if now < stream.allowed_at:
             if stream.pending is not None:
                 self._counts["telemetry_coalesced"] += 1
             stream.pending = sample
@@ -297,9 +321,11 @@ class GenericCSC:
             return None
         return Frame("telemetry", self.name, self.index, sample.topic, payload)
 
-    @staticmethod
-    def _sent(stream: _TelemetryStream, frame: Frame, now: float) -> Frame:
-        stream.last_sent = stream.last_emit = now
+    def _sent(self, stream: _TelemetryStream, frame: Frame, now: float) -> Frame:
+        interval = self._min_interval
+        stream.tat = max(stream.tat, now) + interval
+        stream.allowed_at = stream.tat - RATE_TOLERANCE * interval
+        stream.last_emit = now
         stream.last_frame = frame
         return frame
 

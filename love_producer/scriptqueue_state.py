@@ -570,9 +570,11 @@ class ScriptQueueCSC(GenericCSC):
         self._count_out(extra)
         return out + extra
 
-    def next_deadline(self) -> float:
+    def next_deadline(self, pending: bool = True) -> float:
         return min(
-            super().next_deadline(), self._next_script_beat, *self.fetch.outstanding.values()
+            super().next_deadline(pending),
+            self._next_script_beat,
+            *self.fetch.outstanding.values(),
         )
 
     def on_request(self, req: InitialStateRequest, now: float) -> list[Frame]:

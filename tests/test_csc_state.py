@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
-from love_producer.csc_state import CSCSettings, GenericCSC
+from love_producer.csc_state import RATE_TOLERANCE, CSCSettings, GenericCSC
 from love_producer.frames import Frame
 from love_producer.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
 from love_producer.requests import InitialStateRequest
@@ -241,14 +242,15 @@ def test_telemetry_is_coalesced_to_max_rate_and_latest_value_wins() -> None:
     ]
     sent = [(t, f) for t, f in run(csc, timeline, until=1.5) if f.category == "telemetry"]
 
-    # At most 10 frames in any one-second window (1e-9 absorbs float rounding of the
-    # schedule: the 11th frame is due at 1.0, computed as 0.9999999999999999).
+    # The limit's virtual schedule (GCRA): frames at least (1 - tolerance) intervals apart, and
+    # in any window of W seconds at most floor((W + tolerance * T) / T) + 1 frames (T = 0.1).
     send_times = [t for t, _ in sent]
+    gaps = [b - a for a, b in zip(send_times, send_times[1:], strict=False)]
+    assert min(gaps) >= 0.1 * (1 - RATE_TOLERANCE) - 1e-9
     for start in send_times:
-        assert sum(start <= t < start + 1.0 - 1e-9 for t in send_times) <= 10
-    assert len(send_times) == 11 and send_times[-1] == pytest.approx(1.0)
-    gaps = [b - a for (a, _), (b, _) in zip(sent, sent[1:], strict=False)]
-    assert min(gaps) >= 0.1 - 1e-9
+        assert sum(start <= t < start + 1.0 for t in send_times) <= 11
+        assert sum(start <= t < start + 0.5 for t in send_times) <= 6
+    assert 10 <= len(send_times) <= 12  # 10 Hz over [0, 1), the burst, the last one by tick
     # The last value is the one sent last, and sent values only move forward.
     sent_values = [values(f)["azimuthPosition"] for _, f in sent]
     assert sent_values[-1] == 19.0
@@ -259,14 +261,51 @@ def test_telemetry_is_coalesced_to_max_rate_and_latest_value_wins() -> None:
     assert csc.status()["frames_out"]["telemetry"] == len(sent)
 
 
+def test_long_run_telemetry_rate_never_exceeds_the_limit() -> None:
+    csc = GenericCSC(ATDOME, 0, CSCSettings(telemetry_max_rate=10.0), start_time=0.0)
+    s = Seq()
+    rng = random.Random(3)
+    # 30 s of a 20 Hz stream delivered with up to 5 ms of jitter.
+    times = [i * 0.05 + rng.uniform(0.0, 0.005) for i in range(600)]
+    timeline = [(t, [s("telemetry", "position", t, azimuthPosition=float(t))]) for t in times]
+    sent = [t for t, f in run(csc, timeline, until=31.0) if f.category == "telemetry"]
+    assert 295 <= len(sent) <= 301  # 10 Hz over 30 s, plus the one burst the tolerance allows
+
+
+def test_stream_at_the_limit_rate_with_jitter_is_never_held_back() -> None:
+    """A 10 Hz stream under a 10 Hz limit, delivered with jitter: every sample goes out the
+    moment it arrives (no coalescing, no extra wake-up for a pending sample)."""
+    csc = GenericCSC(ATDOME, 0, CSCSettings(telemetry_max_rate=10.0), start_time=0.0)
+    s = Seq()
+    rng = random.Random(5)
+    for i in range(200):
+        t = 0.1 * i + rng.uniform(0.0, 0.008)
+        frames = csc.on_samples([s("telemetry", "position", t, azimuthPosition=float(i))], t)
+        assert [values(f)["azimuthPosition"] for f in frames] == [float(i)], i
+    assert csc.status()["telemetry_coalesced"] == 0
+
+
+def test_only_the_newest_sample_of_a_drained_batch_is_sent() -> None:
+    """Samples drained together: the newest of each telemetry topic goes out now; older ones
+    are coalesced, not sent first (which would hold the newest back an interval)."""
+    csc = GenericCSC(ATDOME, 0, CSCSettings(telemetry_max_rate=10.0), start_time=0.0)
+    s = Seq()
+    batch = [s("telemetry", "position", 0.05 * i, azimuthPosition=float(i)) for i in range(3)]
+    frames = csc.on_samples(batch, 0.11)
+    assert [values(f)["azimuthPosition"] for f in frames] == [2.0]
+    assert csc.status()["telemetry_coalesced"] == 2
+    assert csc.next_deadline() > 1.0  # nothing left pending
+
+
 def test_pending_telemetry_is_sent_by_tick_when_due() -> None:
     csc = GenericCSC(ATDOME, 0, CSCSettings(telemetry_max_rate=4.0), start_time=0.0)
     s = Seq()
     assert len(csc.on_samples([s("telemetry", "position", 1.0, azimuthPosition=1.0)], 1.0)) == 1
     assert csc.on_samples([s("telemetry", "position", 1.1, azimuthPosition=2.0)], 1.1) == []
-    assert csc.next_deadline() == pytest.approx(1.25)
-    assert csc.tick(1.2) == []
-    (frame,) = csc.tick(1.25)
+    due = 1.0 + 0.25 * (1 - RATE_TOLERANCE)
+    assert csc.next_deadline() == pytest.approx(due)
+    assert csc.tick(due - 0.01) == []
+    (frame,) = csc.tick(due)
     assert values(frame)["azimuthPosition"] == 2.0
     assert csc.tick(1.3) == []
 
@@ -276,8 +315,8 @@ def test_coalesced_sample_is_never_encoded() -> None:
     s = Seq()
     csc.on_samples([s("telemetry", "position", 1.0, azimuthPosition=1.0)], 1.0)
     bad = s("telemetry", "position", 1.02, azimuthPosition=object())  # cannot be encoded
-    good = s("telemetry", "position", 1.05, azimuthPosition=3.0)
-    assert csc.on_samples([bad, good], 1.05) == []
+    good = s("telemetry", "position", 1.04, azimuthPosition=3.0)
+    assert csc.on_samples([bad, good], 1.04) == []
     (frame,) = csc.tick(1.1)
     assert values(frame)["azimuthPosition"] == 3.0
     assert csc.status()["encoding_errors"] == 0
@@ -295,7 +334,10 @@ def test_streams_are_rate_limited_independently() -> None:
         ],
         1.0,
     )
-    assert [f.stream for f in frames] == ["position", "doorEncoder"]
+    # The newest position of the batch goes out (at its place in the batch), and doorEncoder
+    # is not held back by position's limit.
+    assert [f.stream for f in frames] == ["doorEncoder", "position"]
+    assert values(frames[1])["azimuthPosition"] == 2.0
 
 
 def test_max_rate_zero_means_unlimited() -> None:
@@ -414,8 +456,9 @@ def test_next_deadline_is_the_earliest_job() -> None:
     assert csc.next_deadline() == 2.0
     csc.on_samples([s("telemetry", "position", 1.0, azimuthPosition=1.0)], 1.0)
     assert csc.next_deadline() == 2.0  # nothing pending; a refresh would be at 3.0
-    csc.on_samples([s("telemetry", "position", 1.1, azimuthPosition=2.0)], 1.1)
-    assert csc.next_deadline() == pytest.approx(1.2)
+    csc.on_samples([s("telemetry", "position", 1.05, azimuthPosition=2.0)], 1.05)
+    assert csc.next_deadline() == pytest.approx(1.0 + 0.2 * (1 - RATE_TOLERANCE))
+    assert csc.next_deadline(pending=False) == 2.0  # a reader that polls leaves it to its poll
 
 
 # --------------------------------------------------------------------------- initial_state
