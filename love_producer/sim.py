@@ -242,10 +242,13 @@ class _Periodic:
         self.k = k
         self.next_t = base + (offset + k * period)
 
-    def due_after(self, t: float) -> float:
-        """First send time at or after ``t`` (samples before it stay pending until then)."""
+    def due_after(self, t: float, span: float = 0.0) -> float:
+        """First send time at or after ``t``; ``t`` itself when a sample is pending and this
+        stream is slower than one ``span`` (a faster one brings a fresher sample within it)."""
         if self.next_t >= t:
             return self.next_t
+        if self.period > span:
+            return t
         k = max(self.k, math.ceil((t - self.base - self.offset) / self.period))
         due = self.base + (self.offset + k * self.period)
         return due if due >= t else self.base + (self.offset + (k + 1) * self.period)
@@ -274,7 +277,7 @@ class _Random:
         self.plan, self.values, self.rng, self.lo, self.hi = plan, values, rng, lo, hi
         self.next_t = start + rng.uniform(lo, hi)
 
-    def due_after(self, t: float) -> float:
+    def due_after(self, t: float, span: float = 0.0) -> float:
         return max(self.next_t, t)  # the draws after the next one are not known yet
 
     def take(self, now: float, out: list[_Item]) -> None:
@@ -292,7 +295,7 @@ class _Listed:
         self.items = items
         self.i = 0
 
-    def due_after(self, t: float) -> float:
+    def due_after(self, t: float, span: float = 0.0) -> float:
         return max(self.items[self.i][0], t) if self.i < len(self.items) else math.inf
 
     def take(self, now: float, out: list[_Item]) -> None:
@@ -478,23 +481,23 @@ class SimulatedComponent:
         a reader draining about every ``span`` seconds lands on the component's telemetry grid
         where the slower topics are published too, not on the in-between ticks of a faster one;
         events and heartbeats due meanwhile come with it. With no telemetry due in that window,
-        the first time anything is due. A sample already due before ``t`` (not yet returned) on
-        a stream whose later times are unknown makes that ``t``; samples in a silent window
-        count as due.
+        the first time anything is due. A sample already due before ``t`` (not yet returned)
+        makes that ``t`` if its stream is slower than ``span`` or its later times are unknown;
+        samples in a silent window count as due.
         """
         if not self._started:
             return max(self.start_time, t)
         best, best_period = math.inf, -1.0
         end = t + span
         for stream in self._telemetry_streams:
-            due = stream.due_after(t)
+            due = stream.due_after(t, span)
             if due <= end:
                 period = stream.period
                 if period > best_period or (period == best_period and due < best):
                     best, best_period = due, period
         if best_period >= 0.0:
             return best
-        return min(stream.due_after(t) for stream in self._streams)
+        return min(stream.due_after(t, span) for stream in self._streams)
 
     def advance(self, now: float) -> list[Sample]:
         """Samples with send time ``<= now`` not returned before, sorted by time."""

@@ -588,3 +588,16 @@ def test_due_after_with_nothing_in_the_span_is_the_next_time() -> None:
     assert due > START + 0.6  # no telemetry within the span: the first thing due after it
     got = comp.advance(due)
     assert got and all(s.rcv_time == pytest.approx(due) for s in got)
+
+
+def test_due_after_does_not_leave_a_slow_topic_pending_for_its_next_period() -> None:
+    """A 1 Hz sample due just before ``t`` (skipped by an earlier drain's schedule) is due at
+    ``t``, not at its next time a second later."""
+    settings = SimSettings(telemetry_rates={"position": 1.0, "arrays": 1.0})
+    comp = SimulatedComponent(atdome(), 0, 2, START, settings)
+    first = min(s.rcv_time for s in of_topic(comp.advance(START + 1.0), "position"))
+    sample_t = first + 2.0  # one 1 Hz sample, not yet drained
+    comp.advance(sample_t - 0.001)
+    t = sample_t + 0.01
+    assert comp.due_after(t, 0.1) == t
+    assert of_topic(comp.advance(t), "position")
