@@ -27,6 +27,7 @@ import shlex
 import signal
 import statistics
 import sys
+import tempfile
 import time
 
 from love_producer.bench_stats import offered_load, per_thousand, ratio, summit_mix
@@ -43,6 +44,7 @@ from .bench_proc import (
     all_pids,
     cpu_delta,
     cpu_snapshot,
+    folder_mb,
     new_forks,
     pss_mb,
 )
@@ -86,6 +88,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                    help="Thespian admin port (default: a free one)")
     p.add_argument("--startup-timeout", type=float, default=60.0, metavar="S",
                    help="give up waiting for every component to stream after S s")
+    p.add_argument("--record", metavar="DIR",
+                   help="the actor path records a journal (as start --record) into a new "
+                        "folder under DIR, to measure what recording costs")
     p.add_argument("--no-baseline", action="store_true", help="skip the upstream-style run")
     p.add_argument("--json", metavar="FILE", help="write the figures as JSON to FILE")
 
@@ -242,10 +247,14 @@ def _measure_ours(
 def run_ours(work: Workload, args: argparse.Namespace) -> dict:
     """The actor path: running_system with the sim source, into a fresh sink."""
     from .bench_sink import SinkProcess
-    from .messages import RunConfig, SourceConfig
+    from .messages import RecordConfig, RunConfig, SourceConfig
 
     password = secrets.token_urlsafe(12)
     pids: set[int] = set()
+    record = None
+    if args.record:
+        os.makedirs(args.record, exist_ok=True)
+        record = RecordConfig(tempfile.mkdtemp(prefix="journal-", dir=args.record))
     with SinkProcess(password) as sink:
         pids.add(sink.pid)
         config = RunConfig(
@@ -257,6 +266,7 @@ def run_ours(work: Workload, args: argparse.Namespace) -> dict:
             csc=CSCSettings(telemetry_max_rate=work.max_rate),
             related=work.related,
             xml_dir=work.xml_dir,
+            record=record,
         )
         t0 = time.time()
         existing = all_pids()
@@ -294,6 +304,9 @@ def run_ours(work: Workload, args: argparse.Namespace) -> dict:
     }
     fig["processes"] = sum(len(v) for v in kinds.values())
     fig["pids"] = sorted(pids)
+    if record is not None:
+        fig["journal"] = record.directory
+        fig["journal_mb"] = folder_mb(record.directory)
     return fig
 
 
@@ -526,6 +539,8 @@ def _run_bench(args: argparse.Namespace) -> int:
         print(f"love-actors bench: error: {e}", file=sys.stderr)
         return 2
     print(table(ours, base))
+    if ours.get("journal"):
+        print(f"journal: {ours['journal_mb']:,.1f} MB in {ours['journal']} (whole run)")
     if args.saturate:
         print(f"max sustained frames/s: ours {_fmt(out['max_frames_per_s'])}, baseline "
               f"{_fmt(base['max_frames_per_s'] if base else None)}, ratio "

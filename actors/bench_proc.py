@@ -131,3 +131,13 @@ def actor_processes_from_tree(forks: set[int]) -> dict[str, list[int]]:
         "factory": [factory],
         "admin_logger": admins + [p for a in admins for p in kids.get(a, []) if p != factory],
     }
+
+
+def folder_mb(path: str) -> float:
+    """Size of the files directly in ``path``, in MB."""
+    total = 0
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_file():
+                total += entry.stat().st_size
+    return total / 1e6

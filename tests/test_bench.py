@@ -12,6 +12,7 @@ import pytest
 from actors.bench import FIGURE_KEYS, add_bench_arguments, run_bench
 from actors.bench_proc import alive
 from actors.bench_sink import SinkCounters
+from actors.replay import read_journal
 from love_producer.bench_stats import (
     offered_load,
     percentile,
@@ -65,10 +66,16 @@ def test_bench_smoke_tiny_run_gives_sane_figures_and_leaves_nothing(tmp_path):
     parser = argparse.ArgumentParser()
     add_bench_arguments(parser)
     out = tmp_path / "bench.json"
+    journals = tmp_path / "journals"
     args = parser.parse_args(
         ["--components", "3", "--duration", "3", "--warmup", "0.5", "--json", str(out)]
+        + ["--record", str(journals)]
     )
     assert run_bench(args) == 0
+    # --record: the actor path wrote a journal that replays (one CSC actor per component)
+    (folder,) = journals.iterdir()
+    actors = {r.actor for r in read_journal(str(folder))}
+    assert {"csc-ATDome-0", "csc-ATMCS-0", "csc-ATPtg-0"} <= actors
     data = json.loads(out.read_text())
     base = data["baseline"]
     assert base is not None
