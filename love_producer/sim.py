@@ -372,10 +372,12 @@ class SimulatedComponent:
         self._history = self._build_history()
         self._streams: list[_Periodic | _Random | _Listed] = [_Listed(self._build_states())]
         heartbeat = self._plan("event", "heartbeat")
+        self._heartbeat: _Periodic | None = None
         if heartbeat is not None:
             interval = settings.heartbeat_interval
             values = self._fixed(heartbeat)
-            self._streams.append(_Periodic(heartbeat, values, start, 0.0, interval, k=1))
+            self._heartbeat = _Periodic(heartbeat, values, start, 0.0, interval, k=1)
+            self._streams.append(self._heartbeat)
         telemetry = [self._telemetry_stream(topic) for topic in info.telemetry]
         self._streams.extend(telemetry)
         self._telemetry_streams = telemetry
@@ -481,7 +483,8 @@ class SimulatedComponent:
         a reader draining about every ``span`` seconds lands on the component's telemetry grid
         where the slower topics are published too, not on the in-between ticks of a faster one;
         events and heartbeats due meanwhile come with it. With no telemetry due in that window,
-        the first time anything is due. A sample already due before ``t`` (not yet returned)
+        the first time anything but a heartbeat is due (heartbeats only when nothing else
+        ever is). A sample already due before ``t`` (not yet returned)
         makes that ``t`` if its stream is slower than ``span`` or its later times are unknown;
         samples in a silent window count as due.
         """
@@ -497,7 +500,15 @@ class SimulatedComponent:
                     best, best_period = due, period
         if best_period >= 0.0:
             return best
-        return min(stream.due_after(t, span) for stream in self._streams)
+        # Heartbeats need no drain of their own (a reader drains at its heartbeat windows'
+        # ends anyway): they come with the next other sample, unless there is none.
+        due = min(
+            (s.due_after(t, span) for s in self._streams if s is not self._heartbeat),
+            default=math.inf,
+        )
+        if due == math.inf and self._heartbeat is not None:
+            due = self._heartbeat.due_after(t, math.inf)
+        return due
 
     def advance(self, now: float) -> list[Sample]:
         """Samples with send time ``<= now`` not returned before, sorted by time."""

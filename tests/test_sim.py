@@ -601,3 +601,25 @@ def test_due_after_does_not_leave_a_slow_topic_pending_for_its_next_period() -> 
     t = sample_t + 0.01
     assert comp.due_after(t, 0.1) == t
     assert of_topic(comp.advance(t), "position")
+
+
+def test_heartbeats_do_not_drive_drains_unless_nothing_else_comes() -> None:
+    settings = SimSettings(
+        telemetry_rates={"position": 1.0, "arrays": 1.0}, event_interval=(500.0, 600.0)
+    )
+    comp = SimulatedComponent(atdome(), 0, 2, START, settings)
+    samples = comp.advance(START + 1.5)
+    psi = min(s.rcv_time for s in of_topic(samples, "position")) - START  # telemetry at psi + k
+    beats = [s.rcv_time - START for s in of_topic(samples, "heartbeat")]
+    assert beats == pytest.approx([1.0])  # heartbeats at whole seconds, telemetry off them
+    assert 0.0 < psi < 1.0
+    t = START + 2.0 - 0.05 if psi > 0.5 else START + 2.0 + psi - 0.5
+    comp.advance(t)
+    # whichever of the heartbeat at 2.0 and the telemetry at 2 + psi comes first, the drain is
+    # for the telemetry
+    assert comp.due_after(t, 0.1) == pytest.approx(START + 2.0 + psi)
+
+    quiet = ComponentInfo("Quiet", events=atdome().events)
+    comp = SimulatedComponent(quiet, 0, 2, START, SimSettings(event_interval=(500.0, 600.0)))
+    comp.advance(START + 0.5)
+    assert comp.due_after(START + 0.5, 0.1) == pytest.approx(START + 1.0)  # only heartbeats
