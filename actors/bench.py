@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+import attrs
+
 from love_producer.bench_stats import offered_load, per_thousand, ratio, summit_mix
 from love_producer.component_id import ComponentId, parse_components
 from love_producer.csc_kinds import RELATED
@@ -117,7 +119,16 @@ class Workload:
         self.max_rate = max_rate
         self.sim = SimSettings(rate_scale=rate_scale)
         self.keys = [f"{c.name}:{c.index}" for c in self.ids]
-        self.offered = offered_load(self._rates(), max_rate)
+        rates = self._rates()
+        self.offered = offered_load(rates, max_rate)
+        # With no per-stream limit every sample is to become a frame: drain at least as often
+        # as the fastest stream publishes, so one drain never holds two samples of a stream
+        # (the ManagerClient's outbox would keep only the newer one).
+        from .messages import SourceConfig
+
+        self.poll_interval: float = attrs.fields(SourceConfig).poll_interval.default
+        if max_rate == 0 and rates:
+            self.poll_interval = min(self.poll_interval, 1.0 / max(rates))
 
     def _rates(self) -> list[float]:
         from .messages import SourceConfig
@@ -262,7 +273,9 @@ def run_ours(work: Workload, args: argparse.Namespace) -> dict:
             infos=work.infos,
             manager_url=sink.url,
             password=password,
-            source=SourceConfig(kind="sim", seed=work.seed, sim=work.sim),
+            source=SourceConfig(
+                kind="sim", seed=work.seed, sim=work.sim, poll_interval=work.poll_interval
+            ),
             csc=CSCSettings(telemetry_max_rate=work.max_rate),
             related=work.related,
             xml_dir=work.xml_dir,
@@ -324,6 +337,7 @@ def run_baseline(work: Workload, args: argparse.Namespace) -> dict:
             "xml_dir": work.xml_dir,
             "seed": work.seed,
             "rate_scale": work.rate_scale,
+            "poll_interval": work.poll_interval,
         }
         t0 = time.time()
         with BaselineProcess(config) as base:
