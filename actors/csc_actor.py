@@ -19,7 +19,7 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch
 
 from love_producer.csc_kinds import make_csc_state
 from love_producer.journal import StartConfig, csc_actor_name
-from love_producer.poll_schedule import next_poll
+from love_producer.poll_schedule import PollSchedule
 
 from .frame_pipe import PipeWriter
 from .hosts import fits_host
@@ -52,15 +52,12 @@ class CSCActor(ActorTypeDispatcher):
         self.source = None
         self.mc = None
         self.key = ""
-        self.poll_interval = 0.05
         self.idle_timeout: float | None = None
         self.last_request = 0.0
         self.factory = None
         self.timer_due = 0.0
         self.timer_token = 0
-        self.last_poll = 0.0  # last drain on the poll schedule (deadline wakes do not count)
-        self.poll_at = 0.0  # next poll of a polled source
-        self.drain_at = 0.0  # next wake-up that drains it (the poll or a heartbeat window close)
+        self.schedule = PollSchedule(0.1)
         self.recorder = NullRecorder()
         self.pipe: PipeWriter | None = None
 
@@ -81,7 +78,7 @@ class CSCActor(ActorTypeDispatcher):
         self.key = msg.component.key
         self.mc = msg.manager_client
         self.factory = sender
-        self.poll_interval = msg.source.poll_interval
+        self.schedule = PollSchedule(msg.source.poll_interval)
         self.idle_timeout = msg.idle_timeout
         self.last_request = now
         self.state = make_csc_state(
@@ -158,20 +155,16 @@ class CSCActor(ActorTypeDispatcher):
         self.send(self.myAddress, ActorExitRequest())
 
     def _polls_at(self, now: float) -> bool:
-        """Whether a wake-up at ``now`` drains the source: at its poll and at the close of a
-        heartbeat window (so a heartbeat due right then counts in it). Other wake-ups are for
-        state deadlines only."""
-        return now >= self.drain_at
+        """Whether a wake-up at ``now`` drains the source (`PollSchedule`)."""
+        return self.schedule.drains_at(now)
 
     def _step(
         self, now: float, kind: str, start: StartConfig | None = None, drain: bool = True
     ) -> None:
         if self.source is None:
             return
-        if drain and now >= self.poll_at:
-            # Only the polls move the poll schedule, and by their due time, not by when the
-            # wake-up came: so it stays on the source's own ticks under load too.
-            self.last_poll = max(self.poll_at, now - self.poll_interval)
+        if drain:
+            self.schedule.drained(now)
         try:
             samples = self.source.drain(now) if drain else []
         except Exception as e:  # e.g. salobj could not start (Kafka, schema registry)
@@ -235,8 +228,8 @@ class CSCActor(ActorTypeDispatcher):
 
     def _next(self):
         """Arm the next wake-up: at the state machine's next deadline, and at the next poll of
-        a source without a file to watch (`next_poll`: when a sample is due, about a poll
-        interval after the last drain)."""
+        a source without a file to watch (`PollSchedule`: when a sample is due, about a poll
+        interval after the last poll, and at each heartbeat window's close)."""
         if self.state is None or self.source is None:
             return None
         now = self.now()
@@ -245,9 +238,8 @@ class CSCActor(ActorTypeDispatcher):
             # Pending telemetry goes out at the next poll, where a newer sample may replace it:
             # a wake-up of its own would spend the stream's slot on a stale sample just before
             # the fresh one arrives, and keep it so.
-            self.poll_at = next_poll(self.last_poll, self.poll_interval, self.source.due_after)
-            self.drain_at = min(self.poll_at, self.state.heartbeat_due())
-            due = min(self.state.next_deadline(pending=False), self.drain_at)
+            drain_at = self.schedule.plan(self.source.due_after, self.state.heartbeat_due())
+            due = min(self.state.next_deadline(pending=False), drain_at)
         else:
             due = self.state.next_deadline()
         if not self.timer_due or due < self.timer_due - 0.001:

@@ -41,3 +41,43 @@ def next_poll(
     if due is None:
         return last_poll + min_interval
     return max(due + SLACK, earliest)
+
+
+class PollSchedule:
+    """The drain schedule of one polled source, as an actor keeps it.
+
+    Drains happen at the polls (`next_poll`) and at the close of each heartbeat window (so a
+    heartbeat due right then counts in it); other wake-ups are for state deadlines only. Only
+    the polls move the schedule, and by their due time rather than by when the wake-up came,
+    so it stays on the source's own ticks when wake-ups come late under load.
+
+    Parameters
+    ----------
+    min_interval : float
+        About the shortest time between polls (s).
+    """
+
+    def __init__(self, min_interval: float) -> None:
+        self.min_interval = min_interval
+        self.last_poll = 0.0
+        self.poll_at: float | None = None  # the next poll (None: not planned yet)
+        self.drain_at = 0.0  # the next drain: the poll or a heartbeat window's close
+
+    def drains_at(self, now: float) -> bool:
+        """Whether a wake-up at ``now`` drains the source."""
+        return now >= self.drain_at
+
+    def drained(self, now: float) -> None:
+        """The source was drained at ``now``."""
+        if self.poll_at is None:
+            self.last_poll = now  # the first drain starts the schedule
+        elif now >= self.poll_at:
+            self.last_poll = max(self.poll_at, now - self.min_interval)
+
+    def plan(
+        self, due_after: Callable[[float, float], float | None], heartbeat_due: float
+    ) -> float:
+        """Time of the next drain, after the last one (see `next_poll` for ``due_after``)."""
+        self.poll_at = next_poll(self.last_poll, self.min_interval, due_after)
+        self.drain_at = min(self.poll_at, heartbeat_due)
+        return self.drain_at

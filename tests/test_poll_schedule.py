@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from love_producer.poll_schedule import EARLY, SLACK, next_poll
+from love_producer.poll_schedule import EARLY, SLACK, PollSchedule, next_poll
 
 
 def test_without_a_due_time_every_interval() -> None:
@@ -29,3 +31,30 @@ def test_never_sooner_than_the_earliest_drain() -> None:
     assert next_poll(10.0, 0.1, lambda t, span: t) == pytest.approx(earliest + SLACK)
     # and a source answering with an earlier time is not believed
     assert next_poll(10.0, 0.1, lambda t, span: 9.0) == pytest.approx(earliest)
+
+
+def _grid(t: float, span: float) -> float:
+    """A source publishing every 0.1 s on whole tenths."""
+    return math.ceil(round(t * 10, 9)) / 10
+
+
+def test_schedule_stays_on_the_source_ticks_when_wake_ups_come_late() -> None:
+    sched = PollSchedule(0.1)
+    sched.drained(10.0)
+    polls = []
+    for late in (0.0, 0.03, 0.0, 0.06, 0.01):
+        due = sched.plan(_grid, heartbeat_due=100.0)
+        polls.append(round(due, 3))
+        assert sched.drains_at(due + late)
+        sched.drained(due + late)  # the wake-up came late; the schedule does not move with it
+    assert polls == [10.101, 10.201, 10.301, 10.401, 10.501]
+
+
+def test_heartbeat_window_close_drains_without_moving_the_schedule() -> None:
+    sched = PollSchedule(0.1)
+    sched.drained(10.0)
+    assert sched.plan(_grid, heartbeat_due=10.05) == 10.05
+    assert not sched.drains_at(10.04)  # a state deadline before it: no drain
+    assert sched.drains_at(10.05)
+    sched.drained(10.05)
+    assert sched.plan(_grid, heartbeat_due=12.05) == pytest.approx(10.1 + SLACK)
