@@ -64,11 +64,10 @@ class CSCSettings:
 class _TelemetryStream:
     """Send state of one telemetry stream."""
 
-    __slots__ = ("tat", "allowed_at", "last_emit", "last_frame", "pending")
+    __slots__ = ("tat", "last_emit", "last_frame", "pending")
 
     def __init__(self) -> None:
         self.tat = -math.inf  # when the next frame is due on the limit's virtual schedule
-        self.allowed_at = -math.inf  # earliest time for a frame of a new sample
         self.last_emit: float | None = None  # last frame of any kind (new or refresh)
         self.last_frame: Frame | None = None
         self.pending: Sample | None = None
@@ -118,6 +117,7 @@ class GenericCSC:
         self._telemetry: dict[str, _TelemetryStream] = {}
         rate = self.settings.telemetry_max_rate
         self._min_interval = 1.0 / rate if rate > 0 else 0.0
+        self._early = RATE_TOLERANCE * self._min_interval  # a frame may come this much early
 
         self._heartbeat_seen = False  # a heartbeat sample since the previous Heartbeat frame
         self._last_heartbeat: float | None = None
@@ -170,7 +170,7 @@ class GenericCSC:
         alive = self._lost == 0
         for stream in self._telemetry.values():
             if stream.pending is not None:
-                if now >= stream.allowed_at:
+                if now >= stream.tat - self._early:
                     sample, stream.pending = stream.pending, None
                     frame = self._telemetry_frame(sample)
                     if frame is not None:
@@ -201,7 +201,7 @@ class GenericCSC:
         for stream in self._telemetry.values():
             if stream.pending is not None:
                 if pending:
-                    deadline = min(deadline, stream.allowed_at)
+                    deadline = min(deadline, stream.tat - self._early)
             elif alive and stream.last_frame is not None:
                 deadline = min(deadline, stream.last_emit + refresh)
         return deadline
@@ -304,7 +304,7 @@ class GenericCSC:
         stream = self._telemetry.get(sample.topic)
         if stream is None:
             stream = self._telemetry[sample.topic] = _TelemetryStream()
-        if now < stream.allowed_at:
+        if now < stream.tat - self._early:
             if stream.pending is not None:
                 self._counts["telemetry_coalesced"] += 1
             stream.pending = sample
@@ -322,9 +322,7 @@ class GenericCSC:
         return Frame("telemetry", self.name, self.index, sample.topic, payload)
 
     def _sent(self, stream: _TelemetryStream, frame: Frame, now: float) -> Frame:
-        interval = self._min_interval
-        stream.tat = max(stream.tat, now) + interval
-        stream.allowed_at = stream.tat - RATE_TOLERANCE * interval
+        stream.tat = max(stream.tat, now) + self._min_interval
         stream.last_emit = now
         stream.last_frame = frame
         return frame
