@@ -25,8 +25,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from actors.bench_proc import start_module
 from love_producer.component_id import ComponentId, parse_components
 from love_producer.encoding import data_type
 from love_producer.interface import ComponentInfo, TopicInfo
@@ -34,7 +34,6 @@ from love_producer.manager_link import with_password
 from love_producer.poll_schedule import next_poll
 from love_producer.sim import SimSettings
 
-REPO = Path(__file__).resolve().parents[1]
 CONFIG_ENV = "LOVE_BENCH_BASELINE"
 HEARTBEAT_PERIOD = 2.0
 
@@ -164,17 +163,7 @@ class BaselineProcess:
     """Handle on a baseline subprocess; use it as a context manager (it is stopped on exit)."""
 
     def __init__(self, config: dict) -> None:
-        env = dict(os.environ)
-        env[CONFIG_ENV] = json.dumps(config)
-        env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "actors.bench_baseline"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.popen = start_module("actors.bench_baseline", {CONFIG_ENV: json.dumps(config)})
         self.result: dict = {}
 
     @property

@@ -7,6 +7,9 @@ pid: its parent is the admin, whose other children are the logger and the Lifeli
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -141,3 +144,21 @@ def folder_mb(path: str) -> float:
             if entry.is_file():
                 total += entry.stat().st_size
     return total / 1e6
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def start_module(module: str, extra_env: dict[str, str]) -> subprocess.Popen:
+    """``python -m module`` from this checkout with ``extra_env`` added to the environment
+    (secrets go there, never on a command line); stdin and stdout are text pipes."""
+    env = dict(os.environ, **extra_env)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen(
+        [sys.executable, "-m", module],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )

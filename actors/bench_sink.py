@@ -28,15 +28,14 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
+from actors.bench_proc import start_module
 from love_producer.bench_stats import summarize_latencies
 from love_producer.sim import TAI_MINUS_UTC
 
-REPO = Path(__file__).resolve().parents[1]
 PASSWORD_ENV = "LOVE_BENCH_SINK_PASSWORD"
 
 
@@ -193,17 +192,7 @@ class SinkProcess:
     on exit, whatever happened)."""
 
     def __init__(self, password: str) -> None:
-        env = dict(os.environ)
-        env[PASSWORD_ENV] = password
-        env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "actors.bench_sink"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.popen = start_module("actors.bench_sink", {PASSWORD_ENV: password})
         try:
             first = self._read()
             self.port: int = first["port"]
