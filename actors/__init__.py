@@ -1,1 +1,5 @@
-"""Thespian actors, the asyncio bridge and the I/O edges of love-actors."""
+"""Thespian actors (thin shells over the domain state machines) and their messages.
+
+Role folders: ``edges`` (all I/O: sources, websocket, frame pipe, journal files, catalog),
+``app`` (the command line), ``devtools`` (hub, watch), ``bench`` (the benchmark harness).
+"""

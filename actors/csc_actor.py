@@ -1,5 +1,5 @@
 """CSC actor: one SAL component. A thin shell around the domain state machine
-(`love_producer.csc_kinds.make_csc_state`): it drains its source, feeds the state machine and
+(`love_producer.kinds.make_csc_state`): it drains its source, feeds the state machine and
 sends the frames it returns to the ManagerClient in batches.
 
 Replayable (``love_producer.journal``): every message that reaches the state machine is
@@ -17,13 +17,11 @@ from datetime import timedelta
 
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
-from love_producer.csc_kinds import make_csc_state
-from love_producer.journal import StartConfig, csc_actor_name
-from love_producer.poll_schedule import PollSchedule
-
-from .frame_pipe import PipeWriter
-from .hosts import fits_host
-from .messages import (
+from actors.edges.frame_pipe import PipeWriter
+from actors.edges.journal_files import NullRecorder, make_recorder
+from actors.edges.sources import open_source
+from actors.hosts import fits_host
+from actors.messages import (
     FrameBatch,
     FramePipe,
     Idle,
@@ -35,8 +33,9 @@ from .messages import (
     StatusRequest,
     UseManagerClient,
 )
-from .recording import NullRecorder, make_recorder
-from .sources import open_source
+from love_producer.journal import StartConfig, csc_actor_name
+from love_producer.kinds import make_csc_state
+from love_producer.link.poll_schedule import PollSchedule
 
 log = logging.getLogger("love_actors.csc")
 

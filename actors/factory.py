@@ -2,7 +2,7 @@
 starts components on demand when the manager asks for one nobody monitors.
 
 It owns no thread (it forks every other actor), and it holds no protocol logic: restart delays
-and on-demand matching live in `love_producer.supervision`.
+and on-demand matching live in `love_producer.fleet.supervision`.
 """
 
 from __future__ import annotations
@@ -23,17 +23,10 @@ from thespian.actors import (
     WakeupMessage,
 )
 
-from love_producer.component_id import ComponentId
-from love_producer.csc_kinds import RELATED
-from love_producer.liveness import PING_PERIOD, HostLiveness
-from love_producer.placement import HostSlot, choose_host, plan_rebalance
-from love_producer.status_view import combine_status
-from love_producer.supervision import RestartPolicy, on_demand_match
-
-from .csc_actor import CSCActor
-from .hosts import HOST, MANAGER_URL, PATTERNS, SOURCE, capacity_of, on_host
-from .manager_client import ManagerClient
-from .messages import (
+from actors.csc_actor import CSCActor
+from actors.hosts import HOST, MANAGER_URL, PATTERNS, SOURCE, capacity_of, on_host
+from actors.manager_client import ManagerClient
+from actors.messages import (
     Idle,
     Rebalance,
     Rebalanced,
@@ -50,6 +43,12 @@ from .messages import (
     UnregisterCSC,
     UseManagerClient,
 )
+from love_producer.fleet.liveness import PING_PERIOD, HostLiveness
+from love_producer.fleet.placement import HostSlot, choose_host, plan_rebalance
+from love_producer.fleet.supervision import RestartPolicy, on_demand_match
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.kinds import RELATED
+from love_producer.views.status import combine_status
 
 log = logging.getLogger("love_actors.factory")
 
@@ -374,7 +373,7 @@ class Factory(ActorTypeDispatcher):
             return self.infos[cid]
         try:
             if self.catalog is None:
-                from .catalog import Catalog
+                from actors.edges.catalog import Catalog
 
                 self.catalog = Catalog.default(self.config.xml_dir)
             info = self.catalog.get(cid.name)

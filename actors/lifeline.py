@@ -18,7 +18,7 @@ from datetime import timedelta
 import attrs
 from thespian.actors import ActorTypeDispatcher, WakeupMessage
 
-from .processes import process_alive
+from actors.edges.processes import process_alive
 
 log = logging.getLogger("love_actors.lifeline")
 
@@ -57,7 +57,7 @@ class Lifeline(ActorTypeDispatcher):
             [
                 sys.executable,
                 "-m",
-                "actors.cli",
+                "actors.app.cli",
                 "stop",
                 "--admin-port",
                 str(self.watch.admin_port),

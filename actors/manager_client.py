@@ -17,12 +17,10 @@ import time
 
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
-from love_producer.journal import MANAGER_CLIENT
-from love_producer.manager_link import redact
-from love_producer.routing import RouteTable
-
-from .hosts import fits_host
-from .messages import (
+from actors.edges.journal_files import NullRecorder, make_recorder
+from actors.edges.websocket_link import CONNECTED, DISCONNECTED, REQUESTS, WebsocketLink
+from actors.hosts import fits_host
+from actors.messages import (
     FrameBatch,
     FramePipe,
     ManagerConnected,
@@ -33,8 +31,9 @@ from .messages import (
     StatusRequest,
     UnregisterCSC,
 )
-from .recording import NullRecorder, make_recorder
-from .websocket_link import CONNECTED, DISCONNECTED, REQUESTS, WebsocketLink
+from love_producer.journal import MANAGER_CLIENT
+from love_producer.link.manager_link import redact
+from love_producer.link.routing import RouteTable
 
 log = logging.getLogger("love_actors.manager_client")
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import attrs
 
-from love_producer.component_id import ComponentId
-from love_producer.csc_kinds import KindSettings
-from love_producer.csc_state import CSCSettings
-from love_producer.frames import Frame
-from love_producer.interface import ComponentInfo
-from love_producer.requests import InitialStateRequest
-from love_producer.sim import SimSettings
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.interfaces.interface import ComponentInfo
+from love_producer.kinds import KindSettings
+from love_producer.sim.component import SimSettings
+from love_producer.state.csc_state import CSCSettings
+from love_producer.wire.frames import Frame
+from love_producer.wire.requests import InitialStateRequest
 
 #: Bumped when a message changes shape in a way an older peer cannot read.
 PROTOCOL_VERSION = 1
@@ -140,7 +140,7 @@ class FrameBatch:
 
 @attrs.frozen
 class FramePipe:
-    """The ManagerClient's local frame socket (`actors.frame_pipe`): send frames there."""
+    """The ManagerClient's local frame socket (`actors.edges.frame_pipe`): send frames there."""
 
     address: str
 

@@ -6,8 +6,8 @@ import socket
 
 from thespian.actors import ActorSystem
 
-from .messages import Rebalance, Rebalanced, StatusReply, StatusRequest, StopAll
-from .system import FACTORY_NAME
+from actors.messages import Rebalance, Rebalanced, StatusReply, StatusRequest, StopAll
+from actors.system import FACTORY_NAME
 
 
 class RemoteError(RuntimeError):

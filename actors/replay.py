@@ -29,13 +29,9 @@ from thespian.actors import (
     WatchMessage,
 )
 
-from love_producer import journal
-from love_producer.component_id import ComponentId
-from love_producer.frames import Frame
-from love_producer.journal import JournalError, Record
-
-from .csc_actor import CSCActor
-from .messages import (
+from actors.csc_actor import CSCActor
+from actors.edges.sources import JournalSource
+from actors.messages import (
     FrameBatch,
     ManagerConnected,
     RegisterCSC,
@@ -43,7 +39,10 @@ from .messages import (
     SourceConfig,
     StartCSC,
 )
-from .sources import JournalSource
+from love_producer import journal
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.journal import JournalError, Record
+from love_producer.wire.frames import Frame
 
 log = logging.getLogger("love_actors.replay")
 
@@ -301,7 +300,7 @@ def play_to_manager(
     recorded spacing divided by ``speed``. Telemetry frames still waiting when a newer frame of
     their stream arrives are replaced, as in a live producer.
     """
-    from .websocket_link import WebsocketLink
+    from actors.edges.websocket_link import WebsocketLink
 
     link = WebsocketLink(url, password)
     link.start()

@@ -18,10 +18,10 @@ from contextlib import contextmanager
 
 from thespian.actors import ActorSystem
 
-from .factory import Factory
-from .lifeline import Lifeline, WatchOwner
-from .messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
-from .processes import process_alive, session_members
+from actors.edges.processes import process_alive, session_members
+from actors.factory import Factory
+from actors.lifeline import Lifeline, WatchOwner
+from actors.messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
 
 log = logging.getLogger("love_actors.system")
 

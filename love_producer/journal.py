@@ -34,13 +34,13 @@ from typing import Any
 import attrs
 import orjson
 
-from love_producer.csc_kinds import KindSettings
-from love_producer.csc_state import CSCSettings
-from love_producer.frames import Frame, dumps, format_time
-from love_producer.interface import ComponentInfo
-from love_producer.interface_json import from_json_dict, to_json_dict
-from love_producer.requests import InitialStateRequest
-from love_producer.samples import Sample
+from love_producer.interfaces.interface import ComponentInfo
+from love_producer.interfaces.interface_json import from_json_dict, to_json_dict
+from love_producer.kinds import KindSettings
+from love_producer.sal.samples import Sample
+from love_producer.state.csc_state import CSCSettings
+from love_producer.wire.frames import Frame, dumps, format_time
+from love_producer.wire.requests import InitialStateRequest
 
 FORMAT = "love-actors-journal"
 VERSION = 1

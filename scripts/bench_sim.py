@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from love_producer.interface import (  # noqa: E402
+from love_producer.interfaces.interface import (  # noqa: E402
     ComponentInfo,
     FieldInfo,
     TopicInfo,
     private_fields,
 )
-from love_producer.sim import SimSettings, SimulatedComponent  # noqa: E402
+from love_producer.sim.component import SimSettings, SimulatedComponent  # noqa: E402
 
 
 def component(name: str, topics: int) -> ComponentInfo:
@@ -53,8 +53,8 @@ def component(name: str, topics: int) -> ComponentInfo:
 
 
 def bench_builtin(names: list[str], seconds: float, step: float, repeat: int) -> None:
-    from actors.catalog import Catalog
-    from love_producer.component_id import parse_components
+    from actors.edges.catalog import Catalog
+    from love_producer.interfaces.component_id import parse_components
 
     start = 1_700_000_000.0
     ids = parse_components(names)

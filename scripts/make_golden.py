@@ -28,8 +28,9 @@ sys.path.insert(0, str(REPO))
 
 from thespian.actors import ActorExitRequest, ActorSystem, ActorTypeDispatcher  # noqa: E402
 
-from actors.catalog import Catalog  # noqa: E402
 from actors.csc_actor import CSCActor  # noqa: E402
+from actors.edges.catalog import Catalog  # noqa: E402
+from actors.edges.journal_files import make_recorder  # noqa: E402
 from actors.messages import (  # noqa: E402
     FrameBatch,
     ManagerConnected,
@@ -39,14 +40,13 @@ from actors.messages import (  # noqa: E402
     SourceConfig,
     StartCSC,
 )
-from actors.recording import make_recorder  # noqa: E402
 from actors.replay import Replay, read_journal, replay_lines  # noqa: E402
-from love_producer.component_id import ComponentId  # noqa: E402
-from love_producer.csc_kinds import KindSettings  # noqa: E402
-from love_producer.csc_state import CSCSettings  # noqa: E402
+from love_producer.interfaces.component_id import ComponentId  # noqa: E402
 from love_producer.journal import MANAGER_CLIENT, frame_line  # noqa: E402
-from love_producer.requests import InitialStateRequest  # noqa: E402
-from love_producer.sim import DISABLED, ENABLED, STANDBY, SimSettings  # noqa: E402
+from love_producer.kinds import KindSettings  # noqa: E402
+from love_producer.sim.component import DISABLED, ENABLED, STANDBY, SimSettings  # noqa: E402
+from love_producer.state.csc_state import CSCSettings  # noqa: E402
+from love_producer.wire.requests import InitialStateRequest  # noqa: E402
 
 OUT = REPO / "tests" / "replay"
 

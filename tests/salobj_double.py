@@ -1,4 +1,5 @@
-"""An in-memory stand-in for the parts of ``lsst.ts.salobj`` 8 that `actors.salobj_source` uses.
+"""An in-memory stand-in for the parts of ``lsst.ts.salobj`` 8 that
+`actors.edges.salobj_source` uses.
 
 It follows salobj's public names and documented behaviours (``spec/love-producer-behaviour.md``
 §7.1-7.2), written from that description, not from salobj's code:
@@ -39,7 +40,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from love_producer.interface import PREFIX, ComponentInfo, TopicInfo
+from love_producer.interfaces.interface import PREFIX, ComponentInfo, TopicInfo
 
 log = logging.getLogger("salobj_double")
 

@@ -9,17 +9,17 @@ import os
 
 import pytest
 
-from actors.bench import FIGURE_KEYS, add_bench_arguments, run_bench
-from actors.bench_proc import alive
-from actors.bench_sink import SinkCounters
-from actors.replay import read_journal
-from love_producer.bench_stats import (
+from actors.bench.harness import FIGURE_KEYS, add_bench_arguments, run_bench
+from actors.bench.proc import alive
+from actors.bench.sink import SinkCounters
+from actors.bench.stats import (
     offered_load,
     percentile,
     ratio,
     summarize_latencies,
     summit_mix,
 )
+from actors.replay import read_journal
 
 from .proc_helpers import descendants
 

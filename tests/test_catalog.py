@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from actors.catalog import Catalog, CatalogError, builtin_dir
-from love_producer.component_id import ComponentId, parse_components
-from love_producer.interface import FieldInfo
-from love_producer.interface_json import FORMAT_VERSION, from_json_dict, to_json_dict
-from love_producer.ts_xml import parse_topic_file
+from actors.edges.catalog import Catalog, CatalogError, builtin_dir
+from love_producer.interfaces.component_id import ComponentId, parse_components
+from love_producer.interfaces.interface import FieldInfo
+from love_producer.interfaces.interface_json import FORMAT_VERSION, from_json_dict, to_json_dict
+from love_producer.interfaces.ts_xml import parse_topic_file
 
 REPO = Path(__file__).resolve().parents[1]
 BUILTIN = (

@@ -4,9 +4,9 @@ import argparse
 
 import pytest
 
-from actors.cli import build_parser, build_run_config
-from love_producer.component_id import ComponentId
-from love_producer.manager_link import ConfigError
+from actors.app.cli import build_parser, build_run_config
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.link.manager_link import ConfigError
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -1,6 +1,6 @@
 import pytest
 
-from love_producer.component_id import ComponentId, parse_component, parse_components
+from love_producer.interfaces.component_id import ComponentId, parse_component, parse_components
 
 
 def test_forms():

@@ -1,4 +1,5 @@
-"""Tests of the generic CSC state machine (love_producer.csc_state), driven with explicit times."""
+"""Tests of the generic CSC state machine (love_producer.state.csc_state), driven with
+explicit times."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import random
 
 import pytest
 
-from love_producer.csc_state import RATE_TOLERANCE, CSCSettings, GenericCSC
-from love_producer.frames import Frame
-from love_producer.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
-from love_producer.requests import InitialStateRequest
-from love_producer.samples import Sample
+from love_producer.interfaces.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
+from love_producer.sal.samples import Sample
+from love_producer.state.csc_state import RATE_TOLERANCE, CSCSettings, GenericCSC
+from love_producer.wire.frames import Frame
+from love_producer.wire.requests import InitialStateRequest
 
 TAI = 37.0
 

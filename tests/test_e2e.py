@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from actors.watch_client import FrontendClient
+from actors.devtools.watch_client import FrontendClient
 
 from .proc_helpers import Proc, alive, free_port, run_cli, wait_until
 

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from actors.watch_client import FrontendClient
+from actors.devtools.watch_client import FrontendClient
 
 from .proc_helpers import Proc, free_port
 from .test_e2e import PASSWORD, TOKEN, start_hub, stream_of

@@ -8,7 +8,7 @@ import asyncio
 import json
 import signal
 
-from actors.watch_client import FrontendClient
+from actors.devtools.watch_client import FrontendClient
 
 from .proc_helpers import Proc, alive, free_port, run_cli, wait_until
 from .test_e2e import PASSWORD, TOKEN, is_stream, start_hub
@@ -107,9 +107,10 @@ def test_recorded_run_replays_the_event_frames_the_hub_delivered(tmp_path):
         for key, payloads in live_events.items():
             assert is_subsequence(payloads, replay_events.get(key, [])), key
         # The start-up history went out before the frontend could miss it: all of it is there.
-        assert live_events[("ATDome", 0, "softwareVersions")] == replay_events[
-            ("ATDome", 0, "softwareVersions")
-        ]
+        assert (
+            live_events[("ATDome", 0, "softwareVersions")]
+            == replay_events[("ATDome", 0, "softwareVersions")]
+        )
         # The manager-client journal holds the connection.
         result = run_cli("replay", str(journal_dir), "--expect", str(out))
         assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
-"""Tests of love_producer.encoding against payloads written by hand from the spec (§3.3-3.5)."""
+"""Tests of love_producer.wire.encoding against payloads written by hand from the spec
+(§3.3-3.5)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import math
 
 import pytest
 
-from love_producer.encoding import TopicEncoder, data_type
-from love_producer.interface import FieldInfo, TopicInfo, private_fields
+from love_producer.interfaces.interface import FieldInfo, TopicInfo, private_fields
+from love_producer.wire.encoding import TopicEncoder, data_type
 
 
 def strict_loads(text: str) -> object:

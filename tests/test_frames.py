@@ -2,7 +2,7 @@
 
 import json
 
-from love_producer.frames import Frame, pack_messages, subscribe_text
+from love_producer.wire.frames import Frame, pack_messages, subscribe_text
 
 
 def ev(csc, stream, value, idx=0):

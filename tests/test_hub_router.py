@@ -6,14 +6,15 @@ import json
 
 import pytest
 
-from love_producer.hub_router import HubRouter, time_data
+from love_producer.hub.router import HubRouter, time_data
 
 NOW = 1_764_132_000.0
 
 
 def sub(category: str, csc: str, salindex: object, stream: str, option: str = "subscribe") -> str:
-    return json.dumps({"option": option, "category": category, "csc": csc,
-                       "salindex": salindex, "stream": stream})
+    return json.dumps(
+        {"option": option, "category": category, "csc": csc, "salindex": salindex, "stream": stream}
+    )
 
 
 def frames_for(result_or_list, cid) -> list[dict]:
@@ -48,12 +49,12 @@ def test_subscribe_confirms_and_joins_group(router: HubRouter) -> None:
 def test_unsubscribe_confirms_with_manager_wording_and_leaves(router: HubRouter) -> None:
     router.receive("fe", sub("telemetry", "ATDome", "0", "position"), NOW)
     result = router.receive("fe", sub("telemetry", "ATDome", "0", "position", "unsubscribe"), NOW)
-    assert frames_for(result, "fe") == [
-        confirmation("telemetry-ATDome-0-position", "unsubscribed")
-    ]
+    assert frames_for(result, "fe") == [confirmation("telemetry-ATDome-0-position", "unsubscribed")]
     assert router.groups_of("fe") == frozenset()
-    data = {"category": "telemetry",
-            "data": [{"csc": "ATDome", "salindex": 0, "data": {"position": {"x": 1}}}]}
+    data = {
+        "category": "telemetry",
+        "data": [{"csc": "ATDome", "salindex": 0, "data": {"position": {"x": 1}}}],
+    }
     assert router.receive("prod", json.dumps(data), NOW).deliveries == []
     # leaving a group never joined still confirms
     result = router.receive("fe", sub("event", "X", "1", "y", "unsubscribe"), NOW)
@@ -66,11 +67,13 @@ def test_event_subscribe_sends_initial_state_request_to_csc_group(router: HubRou
     result = router.receive("fe", sub("event", "ATDome", "0", "summaryState"), NOW)
     assert frames_for(result, "fe") == [confirmation("event-ATDome-0-summaryState")]
     # one request only, although the producer is in both initial_state groups
-    assert frames_for(result, "prod") == [{
-        "category": "initial_state",
-        "data": [{"csc": "ATDome", "salindex": 0, "data": {"event_name": "summaryState"}}],
-        "subscription": "initial_state-all-all-all",
-    }]
+    assert frames_for(result, "prod") == [
+        {
+            "category": "initial_state",
+            "data": [{"csc": "ATDome", "salindex": 0, "data": {"event_name": "summaryState"}}],
+            "subscription": "initial_state-all-all-all",
+        }
+    ]
     # confirmation to the subscriber comes first
     assert result.deliveries[0][0] == "fe"
 
@@ -104,11 +107,13 @@ def test_legacy_mode_sends_requests_to_all_group_only() -> None:
     router.receive("all", sub("initial_state", "all", "all", "all"), NOW)
     result = router.receive("fe", sub("event", "ATDome", "2", "azimuth"), NOW)
     assert frames_for(result, "csc") == []
-    assert frames_for(result, "all") == [{
-        "category": "initial_state",
-        "data": [{"csc": "ATDome", "salindex": 2, "data": {"event_name": "azimuth"}}],
-        "subscription": "initial_state-all-all-all",
-    }]
+    assert frames_for(result, "all") == [
+        {
+            "category": "initial_state",
+            "data": [{"csc": "ATDome", "salindex": 2, "data": {"event_name": "azimuth"}}],
+            "subscription": "initial_state-all-all-all",
+        }
+    ]
 
 
 def test_event_subscribe_with_bad_salindex_is_dropped(router: HubRouter) -> None:
@@ -126,25 +131,39 @@ def test_data_fan_out_three_levels(router: HubRouter) -> None:
     router.receive("prod", sub("event", "ATDome", "0", "summaryState"), NOW)  # sender too
     state = [{"summaryState": {"value": 2}}]
     azimuth = [{"state": {"value": 1}}]
-    entry = {"csc": "ATDome", "salindex": 0, "data": {"summaryState": state,
-                                                      "azimuthState": azimuth}}
+    entry = {
+        "csc": "ATDome",
+        "salindex": 0,
+        "data": {"summaryState": state, "azimuthState": azimuth},
+    }
     message = {"category": "event", "data": [entry], "producer_snd": 1.5, "extra": "dropped"}
     result = router.receive("prod", json.dumps(message), NOW)
     assert result.warnings == []
     assert frames_for(result, "fe") == [
-        {"category": "event",
-         "data": [{"csc": "ATDome", "salindex": 0, "data": {"summaryState": state}}],
-         "subscription": "event-ATDome-0-summaryState"},
-        {"category": "event",
-         "data": [{"csc": "ATDome", "salindex": 0,
-                   "data": {"ATDome": {"summaryState": state, "azimuthState": azimuth}}}],
-         "subscription": "event-ATDome-0-all"},
+        {
+            "category": "event",
+            "data": [{"csc": "ATDome", "salindex": 0, "data": {"summaryState": state}}],
+            "subscription": "event-ATDome-0-summaryState",
+        },
+        {
+            "category": "event",
+            "data": [
+                {
+                    "csc": "ATDome",
+                    "salindex": 0,
+                    "data": {"ATDome": {"summaryState": state, "azimuthState": azimuth}},
+                }
+            ],
+            "subscription": "event-ATDome-0-all",
+        },
         {"category": "event", "data": [entry], "subscription": "event-all-all-all"},
     ]
     assert frames_for(result, "fe2") == [
-        {"category": "event",
-         "data": [{"csc": "ATDome", "salindex": 0, "data": {"azimuthState": azimuth}}],
-         "subscription": "event-ATDome-0-azimuthState"},
+        {
+            "category": "event",
+            "data": [{"csc": "ATDome", "salindex": 0, "data": {"azimuthState": azimuth}}],
+            "subscription": "event-ATDome-0-azimuthState",
+        },
     ]
     assert len(frames_for(result, "prod")) == 1  # the sender is not excluded
     assert router.stats()["relayed"] == 5
@@ -164,10 +183,17 @@ def test_all_group_gets_one_frame_per_message_and_salindex_passes_through(
         {"category": "telemetry", "data": data, "subscription": "telemetry-all-all-all"}
     ]
     assert frames_for(result, "fe2") == [
-        {"category": "telemetry",
-         "data": [{"csc": "MTMount", "salindex": 1,
-                   "data": {"MTMount": {"elevation": {"e": 2}, "azimuth": {"z": 3}}}}],
-         "subscription": "telemetry-MTMount-1-all"}
+        {
+            "category": "telemetry",
+            "data": [
+                {
+                    "csc": "MTMount",
+                    "salindex": 1,
+                    "data": {"MTMount": {"elevation": {"e": 2}, "azimuth": {"z": 3}}},
+                }
+            ],
+            "subscription": "telemetry-MTMount-1-all",
+        }
     ]
     # a string salindex reaches a "0" subscriber unchanged
     router.receive("fe2", sub("telemetry", "ATDome", 0, "position"), NOW)
@@ -181,13 +207,19 @@ def test_tracing_block() -> None:
     router.connect("fe", "frontend")
     router.receive("fe", sub("event", "ATDome", "0", "summaryState"), NOW)
     router.receive("prod", sub("initial_state", "ATDome", "all", "all"), NOW)
-    message = {"category": "event", "producer_snd": NOW - 0.5,
-               "data": [{"csc": "ATDome", "salindex": 0, "data": {"summaryState": [{}]}}]}
+    message = {
+        "category": "event",
+        "producer_snd": NOW - 0.5,
+        "data": [{"csc": "ATDome", "salindex": 0, "data": {"summaryState": [{}]}}],
+    }
     frame = frames_for(router.receive("prod", json.dumps(message), NOW), "fe")[0]
     tai = NOW + 37.0
     assert frame["tracing"] == {
-        "producer_snd": NOW - 0.5, "manager_rcv_from_producer": tai, "manager_snd_to_group": tai,
-        "manager_rcv_from_group": tai, "manager_snd_to_client": tai,
+        "producer_snd": NOW - 0.5,
+        "manager_rcv_from_producer": tai,
+        "manager_snd_to_group": tai,
+        "manager_rcv_from_group": tai,
+        "manager_snd_to_client": tai,
     }
     del message["producer_snd"]
     frame = frames_for(router.receive("prod", json.dumps(message), NOW), "fe")[0]
@@ -198,24 +230,35 @@ def test_tracing_block() -> None:
 
 def test_no_tracing_by_default(router: HubRouter) -> None:
     router.receive("fe", sub("event", "all", "all", "all"), NOW)
-    message = {"category": "event", "producer_snd": 1.0,
-               "data": [{"csc": "A", "salindex": 0, "data": {"s": 1}}]}
+    message = {
+        "category": "event",
+        "producer_snd": 1.0,
+        "data": [{"csc": "A", "salindex": 0, "data": {"s": 1}}],
+    }
     assert "tracing" not in frames_for(router.receive("prod", json.dumps(message), NOW), "fe")[0]
 
 
-@pytest.mark.parametrize("message", [
-    {"data": [{"csc": "A", "salindex": 0, "data": {"s": 1}}]},                  # no category
-    {"category": "event"},                                                       # no data
-    {"category": "event", "data": {"csc": "A"}},                                 # data not a list
-    {"category": 3, "data": [{"csc": "A", "salindex": 0, "data": {"s": 1}}]},    # category type
-    {"category": "event", "data": [{"csc": "A", "salindex": 0, "data": {"s": 1}},
-                                   {"salindex": 0, "data": {"s": 1}}]},          # entry w/o csc
-    {"category": "event", "data": [{"csc": "A", "data": {"s": 1}}]},             # no salindex
-    {"category": "event", "data": [{"csc": "A", "salindex": 0, "data": [1]}]},   # data not dict
-    {"category": "event", "data": [{"csc": "A", "salindex": None, "data": {}}]},
-    {"category": "event", "data": ["A"]},
-    {"category": "event", "data": [{"csc": "A", "salindex": 0, "data": {"s p": 1}}]},  # group
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"data": [{"csc": "A", "salindex": 0, "data": {"s": 1}}]},  # no category
+        {"category": "event"},  # no data
+        {"category": "event", "data": {"csc": "A"}},  # data not a list
+        {"category": 3, "data": [{"csc": "A", "salindex": 0, "data": {"s": 1}}]},  # category type
+        {
+            "category": "event",
+            "data": [
+                {"csc": "A", "salindex": 0, "data": {"s": 1}},
+                {"salindex": 0, "data": {"s": 1}},
+            ],
+        },  # entry w/o csc
+        {"category": "event", "data": [{"csc": "A", "data": {"s": 1}}]},  # no salindex
+        {"category": "event", "data": [{"csc": "A", "salindex": 0, "data": [1]}]},  # data not dict
+        {"category": "event", "data": [{"csc": "A", "salindex": None, "data": {}}]},
+        {"category": "event", "data": ["A"]},
+        {"category": "event", "data": [{"csc": "A", "salindex": 0, "data": {"s p": 1}}]},  # group
+    ],
+)
 def test_invalid_data_messages_warn_and_relay_nothing(router: HubRouter, message: dict) -> None:
     router.receive("fe", sub("event", "all", "all", "all"), NOW)
     router.receive("fe", sub("event", "A", "0", "all"), NOW)
@@ -244,15 +287,24 @@ def test_unparseable_frames_warn(router: HubRouter, text: str | bytes) -> None:
     assert "prod" in result.warnings[0]
 
 
-@pytest.mark.parametrize("message", [
-    {"option": "subscribe", "category": "event", "csc": "A", "stream": "s"},     # no salindex
-    {"option": "subscribe", "csc": "A", "salindex": 0, "stream": "s"},           # no category
-    {"option": "unsubscribe", "category": "event", "csc": "A", "salindex": 0},   # no stream
-    {"option": "subscribe", "category": "event", "csc": 1, "salindex": 0, "stream": "s"},
-    {"option": "subscribe", "category": "event", "csc": "A", "salindex": [0], "stream": "s"},
-    {"option": "subscribe", "category": "event", "csc": "A B", "salindex": 0, "stream": "s"},
-    {"option": "subscribe", "category": "event", "csc": "A" * 100, "salindex": 0, "stream": "s"},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"option": "subscribe", "category": "event", "csc": "A", "stream": "s"},  # no salindex
+        {"option": "subscribe", "csc": "A", "salindex": 0, "stream": "s"},  # no category
+        {"option": "unsubscribe", "category": "event", "csc": "A", "salindex": 0},  # no stream
+        {"option": "subscribe", "category": "event", "csc": 1, "salindex": 0, "stream": "s"},
+        {"option": "subscribe", "category": "event", "csc": "A", "salindex": [0], "stream": "s"},
+        {"option": "subscribe", "category": "event", "csc": "A B", "salindex": 0, "stream": "s"},
+        {
+            "option": "subscribe",
+            "category": "event",
+            "csc": "A" * 100,
+            "salindex": 0,
+            "stream": "s",
+        },
+    ],
+)
 def test_invalid_subscriptions_warn(router: HubRouter, message: dict) -> None:
     result = router.receive("fe", json.dumps(message), NOW)
     assert result.deliveries == []
@@ -260,11 +312,14 @@ def test_invalid_subscriptions_warn(router: HubRouter, message: dict) -> None:
     assert router.groups_of("fe") == frozenset()
 
 
-@pytest.mark.parametrize("message", [
-    {"option": "join", "category": "event", "csc": "A", "salindex": 0, "stream": "s"},
-    {"action": "reboot"},
-    {"category": "event", "data": []},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"option": "join", "category": "event", "csc": "A", "salindex": 0, "stream": "s"},
+        {"action": "reboot"},
+        {"category": "event", "data": []},
+    ],
+)
 def test_unknown_options_actions_and_empty_data_are_ignored(
     router: HubRouter, message: dict
 ) -> None:
@@ -288,7 +343,8 @@ def test_get_time_data(router: HubRouter) -> None:
     assert data["observing_day"] == "20251125"
     assert 0.0 <= data["sidereal_greenwich"] < 24.0
     assert data["sidereal_summit"] == pytest.approx(
-        (data["sidereal_greenwich"] - 70.749417 / 15) % 24)
+        (data["sidereal_greenwich"] - 70.749417 / 15) % 24
+    )
 
 
 def test_sidereal_time_at_j2000() -> None:
@@ -298,9 +354,11 @@ def test_sidereal_time_at_j2000() -> None:
 
 def test_manager_heartbeat_every_three_seconds(router: HubRouter) -> None:
     router.receive("fe", sub("heartbeat", "manager", 0, "stream"), NOW)
-    expected = {"category": "heartbeat",
-                "data": [{"csc": "Manager", "salindex": 0, "data": {"timestamp": NOW}}],
-                "subscription": "heartbeat"}
+    expected = {
+        "category": "heartbeat",
+        "data": [{"csc": "Manager", "salindex": 0, "data": {"timestamp": NOW}}],
+        "subscription": "heartbeat",
+    }
     assert frames_for(router.tick(NOW), "fe") == [expected]
     assert router.tick(NOW + 1) == []
     assert router.tick(NOW + 2.9) == []
@@ -339,8 +397,14 @@ def test_stats(router: HubRouter) -> None:
     stats = router.stats()
     assert stats["producers"] == 1
     assert stats["frontends"] == 2
-    assert stats["received"] == {"subscribe": 2, "unsubscribe": 1, "action": 1, "data": 1,
-                                 "ignored": 0, "invalid": 1}
+    assert stats["received"] == {
+        "subscribe": 2,
+        "unsubscribe": 1,
+        "action": 1,
+        "data": 1,
+        "ignored": 0,
+        "invalid": 1,
+    }
     assert stats["relayed"] == 1
     assert stats["warnings"] == 1
     assert stats["groups"] == 1

@@ -19,8 +19,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from actors.hub_server import HubServer, _ClientQueue, run_hub
-from actors.watch_client import FrontendClient, parse_stream, run_watch, url_without_query
+from actors.devtools.hub_server import HubServer, _ClientQueue, run_hub
+from actors.devtools.watch_client import FrontendClient, parse_stream, run_watch, url_without_query
 
 PASSWORD = "pw-secret"
 TOKEN = "tok-secret"
@@ -45,9 +45,17 @@ def has_category(category: str):
 
 
 def summary_state(value: int) -> dict[str, Any]:
-    return {"category": "event", "producer_snd": 1.0,
-            "data": [{"csc": "ATDome", "salindex": 0,
-                      "data": {"summaryState": [{"summaryState": {"value": value}}]}}]}
+    return {
+        "category": "event",
+        "producer_snd": 1.0,
+        "data": [
+            {
+                "csc": "ATDome",
+                "salindex": 0,
+                "data": {"summaryState": [{"summaryState": {"value": value}}]},
+            }
+        ],
+    }
 
 
 async def subscribed(client: FrontendClient, *parts: str | int) -> None:
@@ -69,7 +77,8 @@ def test_parse_stream() -> None:
         with pytest.raises(ValueError, match="four non-empty parts"):
             parse_stream(bad)
     assert url_without_query("ws://h:1/manager/ws/subscription?token=x") == (
-        "ws://h:1/manager/ws/subscription")
+        "ws://h:1/manager/ws/subscription"
+    )
 
 
 def test_client_queue_drops_oldest() -> None:
@@ -79,6 +88,7 @@ def test_client_queue_drops_oldest() -> None:
         assert list(queue.frames) == ["2", "3", "4"]
         assert queue.dropped == 2
         assert queue.ready.is_set()
+
     run(main())
 
 
@@ -94,6 +104,7 @@ def test_bad_credentials_get_403() -> None:
             assert await handshake_status(f"{base}?token={PASSWORD}") == 403
             assert await handshake_status(f"{base}?password={TOKEN}") == 403
             assert server.stats()["producers"] == server.stats()["frontends"] == 0
+
     run(main())
 
 
@@ -101,9 +112,14 @@ def test_bad_path_gets_404() -> None:
     async def main() -> None:
         async with hub() as server:
             root = f"ws://127.0.0.1:{server.port}"
-            for path in ("/ws/subscription/", "/", "/manager/ws/subscriptionX",
-                         "/manager/ws/subscription/more"):
+            for path in (
+                "/ws/subscription/",
+                "/",
+                "/manager/ws/subscriptionX",
+                "/manager/ws/subscription/more",
+            ):
                 assert await handshake_status(f"{root}{path}?token={TOKEN}") == 404, path
+
     run(main())
 
 
@@ -111,10 +127,15 @@ def test_any_manager_prefix_works() -> None:
     async def main() -> None:
         async with hub() as server:
             root = f"ws://127.0.0.1:{server.port}"
-            for path in ("/manager/ws/subscription", "/manager/ws/subscription/",
-                         "/manager/auxtel/ws/subscription/", "/manager/a/b/ws/subscription"):
+            for path in (
+                "/manager/ws/subscription",
+                "/manager/ws/subscription/",
+                "/manager/auxtel/ws/subscription/",
+                "/manager/a/b/ws/subscription",
+            ):
                 async with FrontendClient(root + path, token=TOKEN) as client:
                     await subscribed(client, "telemetry", "ATDome", 0, "position")
+
     run(main())
 
 
@@ -130,13 +151,19 @@ def test_producer_publishes_and_frontend_receives() -> None:
                 frame = await frontend.next_frame(has_category("event"), timeout=5)
                 assert frame == {
                     "category": "event",
-                    "data": [{"csc": "ATDome", "salindex": 0,
-                              "data": {"summaryState": [{"summaryState": {"value": 2}}]}}],
+                    "data": [
+                        {
+                            "csc": "ATDome",
+                            "salindex": 0,
+                            "data": {"summaryState": [{"summaryState": {"value": 2}}]},
+                        }
+                    ],
                     "subscription": "event-ATDome-0-summaryState",
                 }
                 stats = server.stats()
                 assert (stats["producers"], stats["frontends"]) == (1, 1)
                 assert stats["relayed"] == 1
+
     run(main())
 
 
@@ -152,14 +179,16 @@ def test_initial_state_request_reaches_producer() -> None:
                 request = await producer.next_frame(has_category("initial_state"), timeout=5)
                 assert request == {
                     "category": "initial_state",
-                    "data": [{"csc": "ATDome", "salindex": 0,
-                              "data": {"event_name": "summaryState"}}],
+                    "data": [
+                        {"csc": "ATDome", "salindex": 0, "data": {"event_name": "summaryState"}}
+                    ],
                     "subscription": "initial_state-all-all-all",
                 }
                 # the producer answers with a plain event, which the frontend receives
                 await producer.send_json(summary_state(5))
                 frame = await frontend.next_frame(has_category("event"), timeout=5)
                 assert frame["data"][0]["data"]["summaryState"][0]["summaryState"]["value"] == 5
+
     run(main())
 
 
@@ -176,6 +205,7 @@ def test_garbage_frames_do_not_break_the_connection() -> None:
                 assert reply["request_time"] == 7
                 assert producer.connected
                 assert server.stats()["warnings"] == 3
+
     run(main())
 
 
@@ -187,6 +217,7 @@ def test_manager_heartbeat_reaches_subscribers() -> None:
                 beat = await frontend.next_frame(has_category("heartbeat"), timeout=5)
                 assert beat["subscription"] == "heartbeat"
                 assert beat["data"][0]["csc"] == "Manager"
+
     run(main())
 
 
@@ -200,10 +231,12 @@ def test_next_frame_keeps_skipped_frames_and_times_out() -> None:
                 first = await client.next_frame(timeout=5)  # skipped above, still pending
                 assert (first["data"], second["data"]) == (
                     "Successfully subscribed to telemetry-A-0-s",
-                    "Successfully subscribed to telemetry-B-0-s")
+                    "Successfully subscribed to telemetry-B-0-s",
+                )
                 assert client.received == [first, second]
                 with pytest.raises(asyncio.TimeoutError):
                     await client.next_frame(timeout=0.2)
+
     run(main())
 
 
@@ -227,6 +260,7 @@ def test_stop_sends_queued_frames_then_next_frame_raises() -> None:
                 assert not frontend.connected
         finally:
             await server.stop()
+
     run(main())
 
 
@@ -252,8 +286,14 @@ def test_run_watch_prints_frames() -> None:
             producer = asyncio.create_task(_answer_watcher(server, 1))
             # run_watch is the synchronous CLI entry point: give it its own thread and loop
             rc = await asyncio.to_thread(
-                run_watch, server.url, ["event-ATDome-0-summaryState"], token=TOKEN,
-                count=1, duration=20, out=out)
+                run_watch,
+                server.url,
+                ["event-ATDome-0-summaryState"],
+                token=TOKEN,
+                count=1,
+                duration=20,
+                out=out,
+            )
             assert await producer == 1
             return rc, out.getvalue()
 
@@ -263,8 +303,13 @@ def test_run_watch_prints_frames() -> None:
     assert len(lines) == 1
     assert json.loads(lines[0]) == {
         "category": "event",
-        "data": [{"csc": "ATDome", "salindex": 0,
-                  "data": {"summaryState": [{"summaryState": {"value": 1}}]}}],
+        "data": [
+            {
+                "csc": "ATDome",
+                "salindex": 0,
+                "data": {"summaryState": [{"summaryState": {"value": 1}}]},
+            }
+        ],
         "subscription": "event-ATDome-0-summaryState",
     }
     assert lines[0] == json.dumps(json.loads(lines[0]), separators=(",", ":"))
@@ -274,8 +319,13 @@ def test_run_watch_stops_after_duration(capsys: pytest.CaptureFixture[str]) -> N
     async def main() -> int:
         async with hub() as server:
             return await asyncio.to_thread(
-                run_watch, server.url, ["telemetry-ATDome-0-position"], token=TOKEN,
-                duration=0.5, out=io.StringIO())
+                run_watch,
+                server.url,
+                ["telemetry-ATDome-0-position"],
+                token=TOKEN,
+                duration=0.5,
+                out=io.StringIO(),
+            )
 
     assert run(main()) == 0
     assert "Successfully subscribed to telemetry-ATDome-0-position" in capsys.readouterr().err
@@ -289,9 +339,17 @@ def test_run_watch_reconnects_and_resubscribes() -> None:
         port = first.port
         try:
             producer = asyncio.create_task(_answer_watcher(first, 1))
-            watcher = asyncio.create_task(asyncio.to_thread(
-                run_watch, first.url, ["event-ATDome-0-summaryState"], token=TOKEN,
-                count=2, duration=20, out=out))
+            watcher = asyncio.create_task(
+                asyncio.to_thread(
+                    run_watch,
+                    first.url,
+                    ["event-ATDome-0-summaryState"],
+                    token=TOKEN,
+                    count=2,
+                    duration=20,
+                    out=out,
+                )
+            )
             await producer
             await first.stop()  # drops the watcher's connection
             async with HubServer(port=port, password=PASSWORD, tokens=[TOKEN]) as second:
@@ -303,8 +361,10 @@ def test_run_watch_reconnects_and_resubscribes() -> None:
 
     rc, text = run(main())
     assert rc == 0
-    values = [json.loads(line)["data"][0]["data"]["summaryState"][0]["summaryState"]["value"]
-              for line in text.splitlines()]
+    values = [
+        json.loads(line)["data"][0]["data"]["summaryState"][0]["summaryState"]["value"]
+        for line in text.splitlines()
+    ]
     assert values == [1, 2]
 
 
@@ -322,8 +382,12 @@ def test_run_watch_wrong_token_and_bad_stream(capsys: pytest.CaptureFixture[str]
     async def main() -> tuple[int, int]:
         async with hub() as server:
             wrong = await asyncio.to_thread(
-                run_watch, server.url + "?x=1", ["event-ATDome-0-summaryState"],
-                token="nope", count=1)
+                run_watch,
+                server.url + "?x=1",
+                ["event-ATDome-0-summaryState"],
+                token="nope",
+                count=1,
+            )
             bad = await asyncio.to_thread(run_watch, server.url, ["ATDome"], token=TOKEN)
             return wrong, bad
 
@@ -346,12 +410,20 @@ def test_run_hub_port_taken(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_run_hub_process_serves_and_stops_cleanly(sig: signal.Signals) -> None:
-    code = ("import logging, sys; logging.basicConfig(level=logging.INFO);"
-            "from actors.hub_server import run_hub;"
-            f"sys.exit(run_hub('127.0.0.1', 0, {PASSWORD!r}, [{TOKEN!r}], False))")
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO);"
+        "from actors.devtools.hub_server import run_hub;"
+        f"sys.exit(run_hub('127.0.0.1', 0, {PASSWORD!r}, [{TOKEN!r}], False))"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], 15)
@@ -364,6 +436,7 @@ def test_run_hub_process_serves_and_stops_cleanly(sig: signal.Signals) -> None:
         async def check() -> None:
             async with FrontendClient(url, token=TOKEN) as client:
                 await subscribed(client, "event", "ATDome", 0, "summaryState")
+
         run(check())
 
         proc.send_signal(sig)

@@ -1,4 +1,4 @@
-"""Journal format (love_producer.journal) and the recorder's files (actors.recording)."""
+"""Journal format (love_producer.journal) and the recorder's files (actors.edges.journal_files)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ import os
 import orjson
 import pytest
 
-from actors.catalog import Catalog
+from actors.edges.catalog import Catalog
+from actors.edges.journal_files import JournalRecorder, NullRecorder, make_recorder
+from actors.edges.sources import JournalSource, open_source
 from actors.messages import RecordConfig, SourceConfig
-from actors.recording import JournalRecorder, NullRecorder, make_recorder
 from actors.replay import journal_parts, read_actor, read_journal
-from actors.sources import JournalSource, open_source
 from love_producer import journal
-from love_producer.component_id import ComponentId
-from love_producer.csc_kinds import KindSettings
-from love_producer.csc_state import CSCSettings, GenericCSC
-from love_producer.frames import Frame
-from love_producer.requests import InitialStateRequest
-from love_producer.samples import Sample
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.kinds import KindSettings
+from love_producer.sal.samples import Sample
+from love_producer.state.csc_state import CSCSettings, GenericCSC
+from love_producer.wire.frames import Frame
+from love_producer.wire.requests import InitialStateRequest
 
 
 def sample(t: float, topic: str = "position", **data) -> Sample:

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from actors.cli import main
+from actors.app.cli import main
 
 from .proc_helpers import Proc, alive, free_port, run_cli, wait_until
 

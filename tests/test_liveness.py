@@ -1,4 +1,4 @@
-from love_producer.liveness import HostLiveness
+from love_producer.fleet.liveness import HostLiveness
 
 
 def test_silent_hosts_are_lost_and_answers_keep_them():

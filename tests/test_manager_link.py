@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from love_producer.manager_link import (
+from love_producer.link.manager_link import (
     Backoff,
     ConfigError,
     manager_url,

@@ -1,5 +1,5 @@
-from love_producer.frames import Frame
-from love_producer.outbox import Outbox
+from love_producer.link.outbox import Outbox
+from love_producer.wire.frames import Frame
 
 
 def tel(stream, value):

@@ -1,4 +1,4 @@
-from love_producer.placement import HostSlot, choose_host, plan_rebalance
+from love_producer.fleet.placement import HostSlot, choose_host, plan_rebalance
 
 
 def test_fit_by_pattern_and_spread_by_load():

@@ -1,4 +1,4 @@
-"""When a polled source is drained next (love_producer.poll_schedule)."""
+"""When a polled source is drained next (love_producer.link.poll_schedule)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from love_producer.poll_schedule import EARLY, SLACK, PollSchedule, next_poll
+from love_producer.link.poll_schedule import EARLY, SLACK, PollSchedule, next_poll
 
 
 def test_without_a_due_time_every_interval() -> None:

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from actors.processes import process_alive, session_members
+from actors.edges.processes import process_alive, session_members
 from actors.system import _reap
 
 from .proc_helpers import wait_until

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from thespian.actors import ActorExitRequest, ActorSystem, ActorTypeDispatcher, WakeupMessage
 
-from actors import cli
-from actors.catalog import Catalog
+from actors.app import cli
 from actors.csc_actor import CSCActor
+from actors.edges.catalog import Catalog
 from actors.messages import (
     FrameBatch,
     ManagerConnected,
@@ -23,10 +23,10 @@ from actors.messages import (
 )
 from actors.replay import Replay, read_journal, replay_lines
 from love_producer import journal
-from love_producer.component_id import ComponentId
-from love_producer.csc_state import CSCSettings, GenericCSC
-from love_producer.requests import InitialStateRequest
-from love_producer.sim import SimSettings
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.sim.component import SimSettings
+from love_producer.state.csc_state import CSCSettings, GenericCSC
+from love_producer.wire.requests import InitialStateRequest
 
 from .proc_helpers import run_cli
 

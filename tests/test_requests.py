@@ -1,4 +1,4 @@
-"""Tests of love_producer.requests: untrusted manager text in, typed inbound values out."""
+"""Tests of love_producer.wire.requests: untrusted manager text in, typed inbound values out."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from love_producer.requests import (
+from love_producer.wire.requests import (
     Confirmation,
     InitialStateRequest,
     InvalidFrame,
@@ -74,9 +74,7 @@ def test_confirmation(text: str) -> None:
 def test_other_categories() -> None:
     text = json.dumps({"category": "event", "data": [{"csc": "X", "salindex": 0, "data": {}}]})
     assert parse_manager_text(text) == [OtherFrame("event")]
-    assert parse_manager_text('{"category": "time_data", "data": {}}') == [
-        OtherFrame("time_data")
-    ]
+    assert parse_manager_text('{"category": "time_data", "data": {}}') == [OtherFrame("time_data")]
 
 
 def only_invalid(text: str | bytes, **kwargs: int) -> InvalidFrame:

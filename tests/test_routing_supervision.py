@@ -1,6 +1,6 @@
-from love_producer.requests import InitialStateRequest
-from love_producer.routing import RouteTable
-from love_producer.supervision import RestartPolicy, on_demand_match
+from love_producer.fleet.supervision import RestartPolicy, on_demand_match
+from love_producer.link.routing import RouteTable
+from love_producer.wire.requests import InitialStateRequest
 
 
 def req(csc, idx, name="summaryState"):

@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from actors.catalog import Catalog
-from actors.salobj_source import SalobjSource
-from love_producer.component_id import ComponentId
+from actors.edges.catalog import Catalog
+from actors.edges.salobj_source import SalobjSource
+from love_producer.interfaces.component_id import ComponentId
 
 from .test_source_contract import SourceContract, Until, WriterContract, wait_samples
 

@@ -1,4 +1,4 @@
-"""What is particular to the salobj adapter (`actors.salobj_source`), over the salobj double.
+"""What is particular to the salobj adapter (`actors.edges.salobj_source`), over the salobj double.
 
 The properties every source shares are in `tests.test_source_contract`.
 """
@@ -15,18 +15,18 @@ import types
 
 import pytest
 
-from actors import salobj_source
-from actors.catalog import Catalog
-from actors.salobj_source import (
+from actors.edges import salobj_source
+from actors.edges.catalog import Catalog
+from actors.edges.salobj_source import (
     SalobjSource,
     SalobjSourceFailed,
     SalobjUnavailable,
     import_salobj,
     loop_threads_alive,
 )
-from love_producer.commands import SalCommand
-from love_producer.component_id import ComponentId
-from love_producer.csc_state import GenericCSC
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.sal.commands import SalCommand
+from love_producer.state.csc_state import GenericCSC
 
 from .salobj_double import SalobjDouble
 from .test_source_contract import seen, wait_samples
@@ -253,8 +253,13 @@ def test_command_failures_are_logged_not_raised(double, open_source, caplog) -> 
         source.command(SalCommand("Test", 1, "enable"), time.time())  # no handler: no ack
         source.command(SalCommand("Test", 1, "noSuchCommand"), time.time())
         wait_for(
-            lambda: sum(source.counts[k] for k in ("commands_failed", "commands_timed_out",
-                                                   "commands_rejected")) == 3,
+            lambda: (
+                sum(
+                    source.counts[k]
+                    for k in ("commands_failed", "commands_timed_out", "commands_rejected")
+                )
+                == 3
+            ),
             "three outcomes",
         )
     assert source.counts["commands_failed"] == 1

@@ -1,4 +1,5 @@
-"""Tests of the ScriptQueue state machine (love_producer.scriptqueue_state), with explicit times.
+"""Tests of the ScriptQueue state machine (love_producer.state.scriptqueue_state), with
+explicit times.
 
 Expected payloads are written out by hand from spec §3.7-3.9 and §5.
 """
@@ -9,12 +10,10 @@ import json
 
 import pytest
 
-from actors.catalog import Catalog
-from love_producer.commands import SalCommand
-from love_producer.frames import Frame
-from love_producer.requests import InitialStateRequest
-from love_producer.samples import Sample
-from love_producer.scriptqueue_state import (
+from actors.edges.catalog import Catalog
+from love_producer.sal.commands import SalCommand
+from love_producer.sal.samples import Sample
+from love_producer.state.scriptqueue_state import (
     AvailableScripts,
     QueueModel,
     SchemaFetch,
@@ -32,6 +31,8 @@ from love_producer.scriptqueue_state import (
     heartbeat_round,
     plan_fetch,
 )
+from love_producer.wire.frames import Frame
+from love_producer.wire.requests import InitialStateRequest
 
 CATALOG = Catalog.builtin()
 SQ_INFO = CATALOG.get("ScriptQueue")

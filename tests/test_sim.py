@@ -1,4 +1,4 @@
-"""Tests of the deterministic CSC simulator (love_producer.sim)."""
+"""Tests of the deterministic CSC simulator (love_producer.sim.component)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import attrs
 import pytest
 
-from love_producer.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
-from love_producer.sim import SimSettings, SimulatedComponent
+from love_producer.interfaces.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
+from love_producer.sim.component import SimSettings, SimulatedComponent
 
 START = 1_700_000_000.25
 

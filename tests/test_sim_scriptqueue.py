@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from actors.catalog import Catalog
-from love_producer.commands import SalCommand
-from love_producer.interface import ComponentInfo
-from love_producer.samples import Sample
-from love_producer.scriptqueue_state import ScriptQueueCSC
-from love_producer.sim_scriptqueue import CYCLE_LENGTH, CYCLE_START, SimulatedScriptQueue
+from actors.edges.catalog import Catalog
+from love_producer.interfaces.interface import ComponentInfo
+from love_producer.sal.commands import SalCommand
+from love_producer.sal.samples import Sample
+from love_producer.sim.scriptqueue import CYCLE_LENGTH, CYCLE_START, SimulatedScriptQueue
+from love_producer.state.scriptqueue_state import ScriptQueueCSC
 
 CATALOG = Catalog.builtin()
 SQ = CATALOG.get("ScriptQueue")

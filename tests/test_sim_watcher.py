@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from actors.catalog import Catalog
-from love_producer.commands import SalCommand
-from love_producer.samples import Sample
-from love_producer.sim_watcher import ALARM_NAMES, CYCLE_LENGTH, CYCLE_START, SimulatedWatcher
-from love_producer.watcher_state import WatcherCSC
+from actors.edges.catalog import Catalog
+from love_producer.sal.commands import SalCommand
+from love_producer.sal.samples import Sample
+from love_producer.sim.watcher import ALARM_NAMES, CYCLE_LENGTH, CYCLE_START, SimulatedWatcher
+from love_producer.state.watcher_state import WatcherCSC
 
 WATCHER = Catalog.builtin().get("Watcher")
 T0 = 1_764_000_000.0

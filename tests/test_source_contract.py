@@ -1,4 +1,5 @@
-"""One contract for every SAL source (``actors.sources.SampleSource``), run against each source.
+"""One contract for every SAL source (``actors.edges.sources.SampleSource``), run against
+each source.
 
 A *harness* opens a source of the component ``Test:1`` and knows how to make it publish. To
 add a source, write a harness class and add one line to `HARNESSES`. The contract comes in
@@ -25,18 +26,18 @@ from collections.abc import Callable
 
 import pytest
 
-from actors.catalog import Catalog
-from actors.journal_source import JournalFileSource
+from actors.edges.catalog import Catalog
+from actors.edges.journal_files import make_recorder
+from actors.edges.journal_source import JournalFileSource
+from actors.edges.salobj_source import SalobjSource
+from actors.edges.sources import SimSource
 from actors.messages import RecordConfig, SourceConfig
-from actors.recording import make_recorder
-from actors.salobj_source import SalobjSource
-from actors.sources import SimSource
-from love_producer.component_id import ComponentId
-from love_producer.csc_kinds import KindSettings
-from love_producer.csc_state import CSCSettings
-from love_producer.interface import ComponentInfo
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.interfaces.interface import ComponentInfo
 from love_producer.journal import StartConfig, csc_actor_name
-from love_producer.samples import Sample
+from love_producer.kinds import KindSettings
+from love_producer.sal.samples import Sample
+from love_producer.state.csc_state import CSCSettings
 
 from .salobj_double import SalobjDouble
 
@@ -158,7 +159,8 @@ class DoubleHarness:
 class JournalHarness(SimHarness):
     """The journal source (``--source replay``): a recorded simulator run played back.
 
-    The journal is recorded the way a live CSC actor records it (`actors.recording`), so this
+    The journal is recorded the way a live CSC actor records it
+    (`actors.edges.journal_files`), so this
     also checks that what was recorded is what plays back.
     """
 

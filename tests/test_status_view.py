@@ -1,4 +1,4 @@
-from love_producer.status_view import RateMeter, combine_status, host_entry, status_document
+from love_producer.views.status import RateMeter, combine_status, host_entry, status_document
 
 
 def test_rate_over_the_window_and_zero_when_idle():

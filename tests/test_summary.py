@@ -1,4 +1,4 @@
-from love_producer.summary import Summary, format_table
+from love_producer.views.summary import Summary, format_table
 
 
 def event(csc, idx, stream, payload):

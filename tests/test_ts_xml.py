@@ -1,11 +1,11 @@
-"""Parsing rules of love_producer.ts_xml, on small XML written here."""
+"""Parsing rules of love_producer.interfaces.ts_xml, on small XML written here."""
 
 from __future__ import annotations
 
 import pytest
 
-from love_producer.interface import FieldInfo
-from love_producer.ts_xml import (
+from love_producer.interfaces.interface import FieldInfo
+from love_producer.interfaces.ts_xml import (
     SubsystemEntry,
     build_component,
     parse_generics,

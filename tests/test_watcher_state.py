@@ -1,14 +1,15 @@
-"""Tests of the Watcher state machine (love_producer.watcher_state); payloads by hand (§3.10)."""
+"""Tests of the Watcher state machine (love_producer.state.watcher_state); payloads by
+hand (§3.10)."""
 
 from __future__ import annotations
 
 import json
 
-from actors.catalog import Catalog
-from love_producer.commands import SalCommand
-from love_producer.requests import InitialStateRequest
-from love_producer.samples import Sample
-from love_producer.watcher_state import WatcherCSC
+from actors.edges.catalog import Catalog
+from love_producer.sal.commands import SalCommand
+from love_producer.sal.samples import Sample
+from love_producer.state.watcher_state import WatcherCSC
+from love_producer.wire.requests import InitialStateRequest
 
 WATCHER = Catalog.builtin().get("Watcher")
 PRIVATE = [

@@ -1,0 +1,1 @@
+"""The ``love-actors`` command line. Nothing imports it but its entry point and tests."""

@@ -1,0 +1,182 @@
+"""Turning ``love-actors`` options and the environment into a validated configuration.
+
+Everything here raises `ConfigError` (or `CatalogError`) with a message for the user, before
+any process starts: upstream deployments' variables (``WEBSOCKET_HOST``,
+``PROCESS_CONNECTION_PASS``, ``LOVE_CSC_PRODUCER``, ...) work as they did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+
+from love_producer.fleet.supervision import on_demand_match
+from love_producer.interfaces.component_id import parse_components
+from love_producer.kinds import RELATED, KindSettings
+from love_producer.link.manager_link import ConfigError, manager_url
+from love_producer.state.csc_state import CSCSettings
+
+
+def _salobj_available() -> bool:
+    try:
+        import lsst.ts.salobj  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+SALOBJ_HINT = (
+    "lsst.ts.salobj is not installed (it is published only in Rubin's conda channel: "
+    "`conda install -c lsstts ts-salobj`); use --source sim to run on simulated components"
+)
+
+
+def source_config(args: argparse.Namespace):
+    """The SourceConfig the options ask for; raises ConfigError."""
+    from actors.messages import SourceConfig
+
+    source = args.source or ("salobj" if _salobj_available() else None)
+    if source is None or (source == "salobj" and not _salobj_available()):
+        raise ConfigError(SALOBJ_HINT)
+    if source == "replay":
+        if not args.journal:
+            raise ConfigError("--source replay needs --journal DIR (a folder from --record)")
+        if not os.path.isdir(args.journal):
+            raise ConfigError(f"--journal {args.journal}: no such folder")
+    elif args.journal:
+        raise ConfigError("--journal goes with --source replay")
+    if args.replay_speed < 0:
+        raise ConfigError("--replay-speed must be >= 0")
+    return SourceConfig(
+        kind=source,
+        seed=args.seed,
+        journal_dir=os.path.abspath(args.journal) if args.journal else None,
+        replay_speed=args.replay_speed,
+    )
+
+
+def convention_settings(args: argparse.Namespace, leader: tuple[str, int], source: str):
+    """Thespian capabilities and environment for a member (or the leader) of a convention."""
+    from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
+
+    if not args.address:
+        raise ConfigError("give this host's --address (the other hosts reach it there)")
+    caps = {
+        "Convention Address.IPv4": leader,
+        HOST: args.name or args.address,
+        PATTERNS: args.components_pattern,
+        SOURCE: source,
+        SALOBJ: _salobj_available(),
+    }
+    for item in args.capability:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--capability {item!r}: expected KEY=VALUE")
+        caps[key] = value
+    # Host liveness comes from the Factory's own pings (Thespian reports no child exits for a
+    # dead host, and short convention periods make membership flap), so Thespian's
+    # re-registration period keeps its default.
+    env = {"THESPIAN_BASE_IPADDR": args.address}
+    return caps, env
+
+
+def is_local_address(host: str) -> bool:
+    import socket
+
+    try:
+        with socket.socket() as s:
+            s.bind((host, 0))  # only an address of this host can be bound
+        return True
+    except OSError:
+        return False
+
+
+def parse_leader(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(f"--leader {text!r}: expected HOST:PORT")
+    return host, int(port)
+
+
+def _components_from_env(args: argparse.Namespace, env) -> list[str]:
+    """``$LOVE_CSC_PRODUCER`` as upstream containers use it: words, maybe with flags."""
+    words = shlex.split(env.get("LOVE_CSC_PRODUCER", ""))
+    items = []
+    it = iter(words)
+    for w in it:
+        if w == "--log-level":
+            args.log_level = int(next(it, "20"))
+        elif w.startswith("--"):
+            raise ConfigError(
+                f"LOVE_CSC_PRODUCER has {w}, which love-actors does not support "
+                "(every topic is forwarded; telemetry rate: --telemetry-rate)"
+            )
+        else:
+            items.append(w)
+    return items
+
+
+def read_password(args: argparse.Namespace, env) -> str:
+    if args.password_file:
+        try:
+            with open(args.password_file) as f:
+                return f.read().strip()
+        except OSError as e:
+            raise ConfigError(f"cannot read --password-file: {e.strerror}") from None
+    return env.get("PROCESS_CONNECTION_PASS", "")
+
+
+def _record_config(args: argparse.Namespace):
+    from actors.messages import RecordConfig
+
+    if not getattr(args, "record", None):
+        return None
+    if args.record_file_mb <= 0 or args.record_total_mb <= 0:
+        raise ConfigError("--record-file-mb and --record-total-mb must be > 0")
+    try:
+        os.makedirs(args.record, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create --record folder {args.record}: {e.strerror}") from None
+    mb = 1024 * 1024
+    return RecordConfig(
+        os.path.abspath(args.record),
+        max_file_bytes=int(args.record_file_mb * mb),
+        max_total_bytes=int(args.record_total_mb * mb),
+    )
+
+
+def build_run_config(args: argparse.Namespace, env=os.environ):
+    """Validate options and resolve components; raises ConfigError or CatalogError."""
+    from actors.edges.catalog import Catalog
+    from actors.messages import RunConfig
+
+    items = args.components if args.components else _components_from_env(args, env)
+    ids = parse_components(items or [])
+    if not ids and not args.on_demand:
+        raise ConfigError("no components: give --components NAME[:INDEX] ... or --on-demand")
+    source = source_config(args)
+    url = manager_url(args.manager_url, env)
+    password = read_password(args, env)
+    catalog = Catalog.default(args.xml_dir)
+    infos = catalog.resolve(ids)
+    kind = KindSettings.from_env(env)
+    related = {name: catalog.get(name) for cid in ids for name in RELATED.get(cid.name, ())}
+    on_demand_names = tuple(n for n in catalog.names() if on_demand_match(args.on_demand, n))
+    config = RunConfig(
+        components=tuple(ids),
+        infos=infos,
+        manager_url=url,
+        password=password,
+        source=source,
+        csc=CSCSettings(telemetry_max_rate=args.telemetry_rate),
+        kind=kind,
+        related=related,
+        xml_dir=args.xml_dir,
+        on_demand=args.on_demand,
+        on_demand_names=on_demand_names,
+        idle_timeout=args.idle_timeout,
+        max_message_bytes=0 if args.one_frame_per_message else 512 * 1024,
+        record=_record_config(args),
+    )
+    return config, catalog

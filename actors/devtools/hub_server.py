@@ -1,0 +1,306 @@
+"""A LOVE-manager-compatible development endpoint: the websocket edge of ``HubRouter``.
+
+Producers and frontends connect to ``ws://host:port/manager<anything>/ws/subscription``
+with ``?password=`` (producer) or ``?token=`` (frontend), exactly as to a LOVE-manager
+(``spec/love-manager-protocol.md`` §1). All protocol logic is in
+``love_producer.hub.router``; this module only authenticates, moves text frames, and keeps
+one bounded send queue per client so a slow client never blocks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import errno
+import hmac
+import itertools
+import logging
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from love_producer.hub.router import ClientKind, Delivery, HubRouter
+
+log = logging.getLogger(__name__)
+
+ROUTE = re.compile(r"^/manager(.*?)/ws/subscription/?$")
+QUEUE_SIZE = 1000
+TICK_PERIOD = 1.0
+DRAIN_TIMEOUT = 2.0
+MAX_FRAME_SIZE = 16 * 2**20  # uvicorn's default ws_max_size, as in front of the manager
+
+# websockets logs raw request lines, query string included, at DEBUG: keep its logger at
+# INFO or above so passwords and tokens never reach a log.
+_ws_log = logging.getLogger(__name__ + ".websockets")
+_ws_log.setLevel(logging.INFO)
+
+
+class _ClientQueue:
+    """Frames waiting to be sent to one client; the oldest are dropped when full."""
+
+    def __init__(self, maxlen: int) -> None:
+        self.frames: collections.deque[str] = collections.deque()
+        self.maxlen = maxlen
+        self.ready = asyncio.Event()
+        self.idle = asyncio.Event()  # set when nothing is queued or being sent
+        self.idle.set()
+        self.dropped = 0
+
+    def put(self, text: str) -> bool:
+        """Queue a frame; returns False when an older frame had to be dropped for it."""
+        dropped = len(self.frames) >= self.maxlen
+        if dropped:
+            self.frames.popleft()
+            self.dropped += 1
+        self.frames.append(text)
+        self.idle.clear()
+        self.ready.set()
+        return not dropped
+
+
+def _path_only(path: str) -> str:
+    """The request path without its query string (which carries secrets)."""
+    return urlsplit(path).path
+
+
+class HubServer:
+    """A websocket server that speaks the LOVE-manager subscription protocol.
+
+    Parameters
+    ----------
+    host, port : str, int
+        Where to listen; port 0 picks a free port (see `port` after `start`).
+    password : str
+        The producer password (the manager's ``PROCESS_CONNECTION_PASS``).
+    tokens : iterable of str
+        Frontend tokens that are accepted.
+    legacy : bool
+        ``LOVE_PRODUCER_LEGACY`` behaviour for initial_state requests.
+    tracing : bool
+        Add the ``tracing`` block to relayed frames.
+    queue_size : int
+        Per-client send queue length; the oldest frames are dropped beyond it.
+    clock : callable
+        UTC unix time source (tests may pass a fake).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        password: str = "dev_pass",
+        tokens: Iterable[str] = (),
+        legacy: bool = False,
+        *,
+        tracing: bool = False,
+        queue_size: int = QUEUE_SIZE,
+        clock: Callable[[], float] = time.time,
+        producer_delay: float = 0.0,
+    ) -> None:
+        self.host = host
+        # Producers' handshakes wait this long after start: frontends can subscribe first
+        # (simulates a manager whose producer side comes up late; used by reconnect tests).
+        self.producer_delay = producer_delay
+        self._started_at = 0.0
+        self._port = port
+        self._password = password
+        self._tokens = tuple(tokens)
+        self._queue_size = queue_size
+        self._clock = clock
+        self.router = HubRouter(legacy=legacy, tracing=tracing)
+        self._clients: dict[str, _ClientQueue] = {}
+        self._ids = itertools.count(1)
+        self._server: Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start listening (raises OSError if the address is taken)."""
+        if self._server is not None:
+            raise RuntimeError("hub server already started")
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self._port,
+            process_request=self._check_request,
+            max_size=MAX_FRAME_SIZE,
+            logger=_ws_log,
+        )
+        self._port = self._server.sockets[0].getsockname()[1]
+        self._ticker = asyncio.create_task(self._tick_loop(), name="hub-tick")
+
+    async def stop(self) -> None:
+        """Send what is queued (for up to 2 s), close every connection, stop listening."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        if self._server is not None:
+            idle = [queue.idle.wait() for queue in self._clients.values()]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*idle), DRAIN_TIMEOUT)
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> HubServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """The listening port (the real one once started, even if 0 was asked)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The websocket URL of the endpoint, without credentials."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self._port}/manager/ws/subscription"
+
+    def stats(self) -> dict[str, Any]:
+        """Router counters plus frames dropped by full client queues."""
+        return {**self.router.stats(), "dropped": self.dropped}
+
+    # -- connections ---------------------------------------------------------------------
+
+    def _authenticate(self, query: str) -> ClientKind | None:
+        params = parse_qs(query)
+        token = params.get("token", [""])[0]
+        password = params.get("password", [""])[0]
+        if token and any(hmac.compare_digest(token, t) for t in self._tokens):
+            return "frontend"
+        if password and hmac.compare_digest(password, self._password):
+            return "producer"
+        return None
+
+    async def _check_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        parts = urlsplit(request.path)
+        if not ROUTE.match(parts.path):
+            log.info("rejected %s: no such endpoint (404)", parts.path)
+            return connection.respond(404, "Not Found: use /manager/ws/subscription\n")
+        kind = self._authenticate(parts.query)
+        if kind is None:
+            log.info(
+                "rejected %s from %s: wrong or missing token/password (403)",
+                parts.path,
+                connection.remote_address,
+            )
+            return connection.respond(403, "Forbidden: wrong or missing token or password\n")
+        if kind == "producer":
+            wait = self._started_at + self.producer_delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        assert ws.request is not None
+        kind = self._authenticate(urlsplit(ws.request.path).query)
+        if kind is None:  # _check_request already refused it; defensive
+            return
+        cid = f"{kind}-{next(self._ids)}"
+        queue = _ClientQueue(self._queue_size)
+        self._clients[cid] = queue
+        self.router.connect(cid, kind)
+        log.info("%s connected from %s on %s", cid, ws.remote_address, _path_only(ws.request.path))
+        sender = asyncio.create_task(self._send_loop(ws, queue), name=f"hub-send-{cid}")
+        try:
+            async for message in ws:
+                result = self.router.receive(cid, message, self._clock())
+                for warning in result.warnings:
+                    log.warning("%s", warning)
+                self._deliver(result.deliveries)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.router.disconnect(cid)
+            del self._clients[cid]
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            if queue.dropped:
+                log.info("%s disconnected (%d frames dropped for it)", cid, queue.dropped)
+            else:
+                log.info("%s disconnected", cid)
+
+    def _deliver(self, deliveries: list[Delivery]) -> None:
+        for cid, text in deliveries:
+            queue = self._clients.get(cid)  # type: ignore[call-overload]
+            if queue is not None and not queue.put(text):
+                self.dropped += 1
+                if queue.dropped == 1:
+                    log.warning("%s is too slow: dropping its oldest frames", cid)
+
+    @staticmethod
+    async def _send_loop(ws: ServerConnection, queue: _ClientQueue) -> None:
+        try:
+            while True:
+                while not queue.frames:
+                    queue.idle.set()
+                    queue.ready.clear()
+                    await queue.ready.wait()
+                await ws.send(queue.frames.popleft())
+        except ConnectionClosed:
+            pass
+
+    async def _tick_loop(self) -> None:
+        while True:
+            self._deliver(self.router.tick(self._clock()))
+            await asyncio.sleep(TICK_PERIOD)
+
+
+async def _serve_until_signal(server: HubServer) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await server.start()
+        print(f"hub listening on {server.url}", flush=True)
+        await stop.wait()
+        log.info("stopping hub: %s", server.stats())
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await server.stop()
+
+
+def run_hub(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    password: str = "dev_pass",
+    tokens: Iterable[str] = (),
+    legacy: bool = False,
+    producer_delay: float = 0.0,
+) -> int:
+    """Run a hub until SIGINT or SIGTERM.
+
+    Prints ``hub listening on <url>`` once listening. Returns 0 after a clean stop, 2 if it
+    cannot listen (for example the port is taken).
+    """
+    server = HubServer(host, port, password, tokens, legacy, producer_delay=producer_delay)
+    try:
+        asyncio.run(_serve_until_signal(server))
+    except OSError as exc:
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        print(f"hub: cannot listen on {host}:{port}: {reason or exc}", file=sys.stderr, flush=True)
+        return 2
+    return 0

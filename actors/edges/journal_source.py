@@ -1,0 +1,69 @@
+"""``--source replay``: a recorded journal played back as a SAL source.
+
+The samples a journal recorded for one component are delivered again, in recorded order, with
+their recorded spacing (``speed`` 1) or as fast as they are drained (``speed`` 0). Whatever
+recorded them (simulator, salobj, another replay) plays back the same way.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import attrs
+
+from actors.edges.sources import PolledSource
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.interfaces.interface import ComponentInfo
+from love_producer.journal import JournalError, csc_actor_name
+from love_producer.sal.commands import SalCommand
+from love_producer.sal.samples import Sample
+
+
+class JournalFileSource(PolledSource):
+    """Samples of ``component`` from the journal in ``folder``.
+
+    Raises
+    ------
+    JournalError
+        When the folder holds no journal for this component.
+    """
+
+    def __init__(
+        self,
+        component: ComponentId,
+        info: ComponentInfo,
+        folder: str,
+        start_time: float,
+        speed: float = 1.0,
+    ) -> None:
+        from actors.replay import journal_parts, read_actor
+
+        actor = csc_actor_name(component.name, component.index)
+        parts = journal_parts(folder)
+        if actor not in parts:
+            raise JournalError(f"{folder} holds no journal for {component}")
+        super().__init__(info)
+        self.speed = speed
+        items: list[tuple[float, Sample]] = []
+        for record in read_actor(actor, parts[actor]):
+            items += [(record.t, s) for s in record.samples]
+        if not items:
+            raise JournalError(f"the journal of {component} in {folder} holds no samples")
+        t0 = items[0][0]
+        self.start_time = start_time
+        # Recorded times, made relative to the first record and rescaled to this run's clock.
+        self._items = deque((t - t0, s) for t, s in items)
+
+    def drain(self, now: float) -> list[Sample]:
+        if self._closed:
+            return []
+        elapsed = (now - self.start_time) * self.speed if self.speed > 0 else float("inf")
+        out = []
+        while self._items and self._items[0][0] <= elapsed:
+            offset, sample = self._items.popleft()
+            t = self.start_time + (offset / self.speed if self.speed > 0 else 0.0)
+            out.append(attrs.evolve(sample, rcv_time=min(t, now)))
+        return self._remember(out)
+
+    def command(self, cmd: SalCommand, now: float) -> None:
+        pass  # what the command caused, if anything, is already in the journal

@@ -1,0 +1,300 @@
+"""The ManagerClient's websocket, run by asyncio in a thread the actor owns.
+
+The actor talks to the thread through two doors only: `submit` / `set_registration` (called on
+the actor thread, handed to the loop with ``call_soon_threadsafe``) and `drain` (events the loop
+queued for the actor, announced by one byte on a socketpair the actor watches with
+``ThespianWatch``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterable
+
+import websockets
+from websockets.asyncio.client import connect
+
+from actors.edges import frame_pipe
+from love_producer.link.manager_link import (
+    REGISTRATION_PERIOD,
+    Backoff,
+    redact,
+    registration_texts,
+    with_password,
+)
+from love_producer.link.outbox import Outbox
+from love_producer.views.status import RateMeter
+from love_producer.wire.frames import Frame, pack_messages
+from love_producer.wire.requests import InitialStateRequest, InvalidFrame, parse_manager_text
+
+log = logging.getLogger("love_actors.websocket")
+
+#: Items the thread hands to the actor.
+CONNECTED = "connected"
+DISCONNECTED = "disconnected"
+REQUESTS = "requests"
+
+
+class WebsocketLink:
+    """One websocket to the manager, reconnecting forever with backoff and jitter.
+
+    Parameters
+    ----------
+    url : str
+        The manager URL without credentials (it is logged).
+    password : str
+        Sent as the ``password`` query parameter, which is how the LOVE-manager authenticates
+        producers; never logged.
+    max_message_bytes : int
+        Frames are packed into messages up to this size (0: one frame per message).
+    """
+
+    def __init__(self, url: str, password: str, max_message_bytes: int = 512 * 1024) -> None:
+        self.url = url
+        self._password = password
+        self.max_message_bytes = max_message_bytes
+        self.outbox = Outbox()
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.wake_r, self._wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._loop = asyncio.new_event_loop()
+        self._names: set[str] = set()
+        self._have_work = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._thread = threading.Thread(target=self._run, name="websocket-link", daemon=True)
+        self.connected = False
+        self.connects = 0
+        self.messages_sent = 0
+        self.frames_sent = 0
+        self.invalid_inbound = 0
+        self.last_error = ""
+        self._rng = random.Random()
+        self._register_now = False
+        self._sending = False
+        self.rate = RateMeter()
+        self.pipe_address: str | None = None
+        self.pipe_ready = threading.Event()
+
+    # --- actor side ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, frames: Iterable[Frame]) -> None:
+        frames = list(frames)
+        if frames:
+            self._loop.call_soon_threadsafe(self._put, frames)
+
+    def set_registration(self, names: Iterable[str]) -> None:
+        self._loop.call_soon_threadsafe(self._set_names, set(names))
+
+    def drain(self) -> list[tuple]:
+        """Everything the loop queued for the actor since the last call."""
+        try:
+            while self.wake_r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        items = []
+        while True:
+            try:
+                items.append(self.events.get_nowait())
+            except queue.Empty:
+                return items
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted so far has been written to the websocket.
+
+        Runs in the loop after every earlier `submit`, so nothing still on its way counts as
+        sent. False if that did not happen within ``timeout`` (for example, no connection)."""
+
+        async def drained() -> None:
+            while len(self.outbox) or self._sending:
+                await asyncio.sleep(0.01)
+
+        future = asyncio.run_coroutine_threadsafe(drained(), self._loop)
+        try:
+            future.result(timeout)
+            return True
+        except TimeoutError:
+            future.cancel()
+            return False
+
+    def stop(self, timeout: float = 3.0) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout)
+        for s in (self.wake_r, self._wake_w):
+            s.close()
+
+    def stats(self) -> dict:
+        s = self.outbox.stats
+        return {
+            "connected": self.connected,
+            "url": self.url,
+            "connects": self.connects,
+            "messages_sent": self.messages_sent,
+            "frames_sent": self.frames_sent,
+            "frames_per_s": self.rate.rate(time.monotonic()),
+            "queued": len(self.outbox),
+            "events_dropped": s.events_dropped,
+            "telemetry_replaced": s.telemetry_replaced,
+            "invalid_inbound": self.invalid_inbound,
+            "last_error": self.last_error,
+        }
+
+    # --- loop side -------------------------------------------------------------------------
+
+    def _notify(self, item: tuple) -> None:
+        self.events.put(item)
+        try:
+            self._wake_w.send(b"x")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full: the actor has a wake-up pending anyway
+
+    def _put(self, frames: list[Frame]) -> None:
+        self.outbox.put(frames)
+        self._have_work.set()
+
+    def _set_names(self, names: set[str]) -> None:
+        if names != self._names:
+            self._names = names
+            self._register_now = True
+            self._have_work.set()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._main())
+        finally:
+            self._loop.close()
+
+    async def _open_pipe(self) -> None:
+        """The local socket CSC actors write frames into (`actors.edges.frame_pipe`)."""
+        address = frame_pipe.new_address()
+        try:
+            self._pipe_server = await frame_pipe.serve(address, self._put)
+            self.pipe_address = address
+        except OSError as e:  # no abstract sockets here: CSC actors use Thespian messages
+            log.warning("no frame pipe (%s); frames go through actor messages", e)
+        self.pipe_ready.set()
+
+    async def _main(self) -> None:
+        await self._open_pipe()
+        backoff = Backoff()
+        ssl_context = ssl.create_default_context() if self.url.startswith("wss://") else None
+        full_url = with_password(self.url, self._password)
+        while not self._stop.is_set():
+            try:
+                async with connect(
+                    full_url,
+                    ssl=ssl_context,
+                    ping_interval=20,
+                    ping_timeout=20,
+                    open_timeout=10,
+                    max_size=16 * 1024 * 1024,
+                    compression=None,
+                ) as ws:
+                    backoff.reset()
+                    self.connected = True
+                    self.connects += 1
+                    log.warning("connected to %s", redact(self.url))
+                    await self._connected(ws)
+                    self.last_error = "connection closed by the manager"
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException) as e:
+                self.last_error = _describe(e)
+            finally:
+                if self.connected:
+                    self.connected = False
+                    self._notify((DISCONNECTED, self.last_error))
+            if self._stop.is_set():
+                break
+            delay = backoff.next_delay(self._rng)
+            log.warning(
+                "manager %s unavailable (%s); retrying in %.1f s",
+                redact(self.url),
+                self.last_error,
+                delay,
+            )
+            try:
+                await asyncio.wait_for(self._stop.wait(), delay)
+            except TimeoutError:
+                pass
+
+    async def _connected(self, ws) -> None:
+        await self._register(ws)
+        self._notify((CONNECTED,))
+        receiver = asyncio.create_task(self._receive(ws))
+        stopper = asyncio.create_task(self._stop.wait())
+        try:
+            next_registration = time.monotonic() + REGISTRATION_PERIOD
+            while True:
+                if self._register_now or time.monotonic() >= next_registration:
+                    await self._register(ws)
+                    next_registration = time.monotonic() + REGISTRATION_PERIOD
+                frames = self.outbox.take()
+                if frames:
+                    self._sending = True
+                    for text in pack_messages(frames, time.time(), self.max_message_bytes):
+                        await ws.send(text)
+                        self.messages_sent += 1
+                    self._sending = False
+                    self.frames_sent += len(frames)
+                    self.rate.add(time.monotonic(), self.frames_sent)
+                    continue
+                self._have_work.clear()
+                waiter = asyncio.create_task(self._have_work.wait())
+                timeout = max(0.0, next_registration - time.monotonic())
+                done, _ = await asyncio.wait(
+                    {waiter, receiver, stopper},
+                    timeout=timeout,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                waiter.cancel()
+                if receiver in done:
+                    receiver.result()  # re-raise the reason the connection ended
+                    return
+                if stopper in done:
+                    await ws.close()
+                    return
+        finally:
+            receiver.cancel()
+            stopper.cancel()
+
+    async def _register(self, ws) -> None:
+        self._register_now = False
+        for text in registration_texts(self._names, time.time()):
+            await ws.send(text)
+
+    async def _receive(self, ws) -> None:
+        async for message in ws:
+            if isinstance(message, bytes):
+                self.invalid_inbound += 1
+                continue
+            requests = []
+            for item in parse_manager_text(message):
+                if isinstance(item, InitialStateRequest):
+                    requests.append(item)
+                elif isinstance(item, InvalidFrame):
+                    self.invalid_inbound += 1
+                    log.warning("ignored a frame from the manager: %s", item.reason)
+            if requests:
+                self._notify((REQUESTS, tuple(requests)))
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, websockets.exceptions.InvalidStatus):
+        code = e.response.status_code
+        hint = " (wrong password?)" if code == 403 else ""
+        return f"HTTP {code}{hint}"
+    if isinstance(e, websockets.exceptions.ConnectionClosed):
+        return f"connection closed ({e.rcvd.code if e.rcvd else 'no close frame'})"
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

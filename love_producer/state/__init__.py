@@ -1,0 +1,1 @@
+"""One state machine per kind of component: samples, ticks and requests in, frames out."""

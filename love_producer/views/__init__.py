@@ -1,0 +1,1 @@
+"""What people read: the status document and line, the demo summary."""

@@ -1,0 +1,1 @@
+"""The LOVE wire format: frames and their encoding, manager messages, inbound requests."""
