@@ -24,6 +24,7 @@ from thespian.actors import (
 )
 
 from actors.csc_actor import CSCActor
+from actors.edges.catalog import Catalog
 from actors.hosts import HOST, MANAGER_URL, PATTERNS, SOURCE, capacity_of, on_host
 from actors.manager_client import ManagerClient
 from actors.messages import (
@@ -45,10 +46,10 @@ from actors.messages import (
 )
 from love_producer.fleet.liveness import PING_PERIOD, HostLiveness
 from love_producer.fleet.placement import HostSlot, choose_host, plan_rebalance
+from love_producer.fleet.status import combine_status
 from love_producer.fleet.supervision import RestartPolicy, on_demand_match
 from love_producer.interfaces.component_id import ComponentId
-from love_producer.kinds import RELATED
-from love_producer.views.status import combine_status
+from love_producer.kinds import kind_of
 
 log = logging.getLogger("love_actors.factory")
 
@@ -361,7 +362,7 @@ class Factory(ActorTypeDispatcher):
 
     def _related(self, cid: ComponentId) -> dict:
         related = dict(self.config.related)
-        for name in RELATED.get(cid.name, ()):
+        for name in kind_of(cid.name).related:
             if name not in related:
                 info = self._info(ComponentId(name, 0), check=False)
                 if info is not None:
@@ -373,8 +374,6 @@ class Factory(ActorTypeDispatcher):
             return self.infos[cid]
         try:
             if self.catalog is None:
-                from actors.edges.catalog import Catalog
-
                 self.catalog = Catalog.default(self.config.xml_dir)
             info = self.catalog.get(cid.name)
             if check:

@@ -14,10 +14,7 @@ collected after a delivery are exactly those that message caused.
 from __future__ import annotations
 
 import logging
-import os
-import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import attrs
@@ -30,7 +27,8 @@ from thespian.actors import (
 )
 
 from actors.csc_actor import CSCActor
-from actors.edges.sources import JournalSource
+from actors.edges.journal_files import read_journal
+from actors.edges.journal_source import JournalSource
 from actors.messages import (
     FrameBatch,
     ManagerConnected,
@@ -45,67 +43,6 @@ from love_producer.journal import JournalError, Record
 from love_producer.wire.frames import Frame
 
 log = logging.getLogger("love_actors.replay")
-
-
-# ------------------------------------------------------------------------------- reading
-
-
-def journal_parts(folder: str) -> dict[str, list[str]]:
-    """Part files by actor name, oldest part first."""
-    try:
-        names = os.listdir(folder)
-    except OSError as e:
-        raise JournalError(f"cannot read journal folder {folder}: {e.strerror}") from None
-    parts: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for name in names:
-        parsed = journal.parse_part_name(name)
-        if parsed is not None:
-            parts[parsed[0]].append((parsed[1], os.path.join(folder, name)))
-    if not parts:
-        raise JournalError(f"no journal in {folder} (no <actor>.<part>.jsonl files)")
-    return {actor: [p for _, p in sorted(items)] for actor, items in sorted(parts.items())}
-
-
-def read_actor(actor: str, paths: Iterable[str]) -> Iterator[Record]:
-    """One actor's records in recorded order.
-
-    A generation whose first records were deleted (size bound) starts with a ``start`` made
-    from its part header, at the time of its first kept record. A last line cut short (a killed
-    process) ends its part.
-    """
-    gen_started: set[int] = set()
-    for path in paths:
-        with open(path, "rb") as f:
-            first = f.readline()
-            if not first:
-                continue  # created, then killed before the header was flushed
-            try:
-                header = journal.decode_header(first)
-            except JournalError as e:
-                raise JournalError(f"{path}: {e}") from None
-            if header.actor != actor:
-                raise JournalError(f"{path}: header names actor {header.actor!r}")
-            for lineno, line in enumerate(f, 2):
-                if not line.endswith(b"\n"):
-                    log.warning("%s:%d: incomplete last line ignored", path, lineno)
-                    break
-                try:
-                    record = journal.decode_record(line, actor, header.gen)
-                except JournalError as e:
-                    raise JournalError(f"{path}:{lineno}: {e}") from None
-                if record.kind == "start":
-                    gen_started.add(header.gen)
-                elif header.start is not None and header.gen not in gen_started:
-                    gen_started.add(header.gen)
-                    start = attrs.evolve(header.start, start_time=record.t)
-                    yield Record(actor, header.gen, record.seq - 1, record.t, "start", start=start)
-                yield record
-
-
-def read_journal(folder: str) -> Iterator[Record]:
-    """Every actor's records, merged (`love_producer.journal.merge`)."""
-    parts = journal_parts(folder)
-    return journal.merge(read_actor(actor, paths) for actor, paths in parts.items())
 
 
 # ---------------------------------------------------------------------------- the actors
@@ -280,66 +217,3 @@ def replay_lines(folder: str) -> Iterator[tuple[str, Step]]:
     for step in Replay(read_journal(folder)):
         for frame in step.frames:
             yield journal.frame_line(step.record.t, step.record.actor, frame), step
-
-
-# ------------------------------------------------------------------------- to a manager
-
-
-def play_to_manager(
-    steps: Iterable[Step],
-    url: str,
-    password: str,
-    speed: float | None,
-    names: Callable[[], Iterable[str]],
-    connect_timeout: float = 30.0,
-    say: Callable[[str], None] = print,
-) -> int:
-    """Send replayed frames to a LOVE-manager as a producer would; returns frames submitted.
-
-    ``speed`` None sends as fast as the manager takes them; otherwise frames keep their
-    recorded spacing divided by ``speed``. Telemetry frames still waiting when a newer frame of
-    their stream arrives are replaced, as in a live producer.
-    """
-    from actors.edges.websocket_link import WebsocketLink
-
-    link = WebsocketLink(url, password)
-    link.start()
-    submitted = 0
-    try:
-        deadline = time.monotonic() + connect_timeout
-        while not link.connected:
-            if time.monotonic() > deadline:
-                raise ConnectionError(
-                    f"not connected after {connect_timeout:.0f} s: {link.last_error}"
-                )
-            time.sleep(0.05)
-        t0 = wall0 = None
-        registered: set[str] = set()
-        for step in steps:
-            if not step.frames:
-                continue
-            current = set(names())
-            if current != registered:
-                registered = current
-                link.set_registration(current)
-            if speed is not None:
-                if t0 is None:
-                    t0, wall0 = step.record.t, time.monotonic()
-                delay = wall0 + (step.record.t - t0) / speed - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-            while link.stats()["queued"] > 5000:
-                time.sleep(0.01)
-            link.submit(step.frames)
-            submitted += len(step.frames)
-        if not link.flush(timeout=30.0):
-            say("love-actors: the manager did not take every frame within 30 s")
-        s = link.stats()
-        say(
-            f"love-actors: replayed {submitted} frames to the manager "
-            f"({s['frames_sent']} sent, {s['telemetry_replaced']} telemetry frames replaced, "
-            f"{s['events_dropped']} events dropped)"
-        )
-    finally:
-        link.stop()
-    return submitted

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from love_producer.interfaces.interface import FieldInfo, TopicInfo, private_fields  # noqa: E402
-from love_producer.wire.encoding import TopicEncoder, data_type  # noqa: E402
+from love_producer.interfaces.interface import FieldInfo, TopicInfo, private_fields
+from love_producer.wire.encoding import TopicEncoder, data_type
 
 
 def atdome_position() -> TopicInfo:

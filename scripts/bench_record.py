@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actors.edges.catalog import Catalog  # noqa: E402
-from actors.edges.journal_files import JournalRecorder, NullRecorder  # noqa: E402
-from actors.messages import RecordConfig  # noqa: E402
-from love_producer.interfaces.component_id import parse_components  # noqa: E402
-from love_producer.journal import StartConfig, csc_actor_name  # noqa: E402
-from love_producer.kinds import KindSettings, make_csc_state  # noqa: E402
-from love_producer.sim.component import SimSettings, SimulatedComponent  # noqa: E402
-from love_producer.state.csc_state import CSCSettings  # noqa: E402
+from actors.edges.catalog import Catalog
+from actors.edges.journal_files import JournalRecorder, NullRecorder
+from actors.messages import RecordConfig
+from love_producer.interfaces.component_id import parse_components
+from love_producer.journal import StartConfig, csc_actor_name
+from love_producer.kinds import KindSettings, make_csc_state
+from love_producer.sim.component import SimSettings, SimulatedComponent
+from love_producer.state.csc_state import CSCSettings
 
 START = 1_700_000_000.0
 

@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from love_producer.interfaces.interface import (  # noqa: E402
+from love_producer.interfaces.interface import (
     ComponentInfo,
     FieldInfo,
     TopicInfo,
     private_fields,
 )
-from love_producer.sim.component import SimSettings, SimulatedComponent  # noqa: E402
+from love_producer.sim.component import SimSettings, SimulatedComponent
 
 
 def component(name: str, topics: int) -> ComponentInfo:

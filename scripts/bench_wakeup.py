@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from thespian.actors import Actor, ActorSystem, WakeupMessage  # noqa: E402
+from thespian.actors import Actor, ActorSystem, WakeupMessage
 
-from actors.system import free_port  # noqa: E402
+from actors.system import free_port
 
 
 class Sleeper(Actor):

@@ -15,8 +15,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from actors.edges.catalog import Catalog, CatalogError  # noqa: E402
-from love_producer.interfaces.interface_json import subsystems_to_json, to_json_dict  # noqa: E402
+from actors.edges.catalog import Catalog, CatalogError
+from love_producer.interfaces.interface_json import subsystems_to_json, to_json_dict
 
 #: Components with a built-in description: the demo set, one of each shape.
 BUILTIN_COMPONENTS = (

@@ -26,12 +26,15 @@ import attrs
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from thespian.actors import ActorExitRequest, ActorSystem, ActorTypeDispatcher  # noqa: E402
+from thespian.actors import ActorExitRequest, ActorSystem, ActorTypeDispatcher
 
-from actors.csc_actor import CSCActor  # noqa: E402
-from actors.edges.catalog import Catalog  # noqa: E402
-from actors.edges.journal_files import make_recorder  # noqa: E402
-from actors.messages import (  # noqa: E402
+from actors.csc_actor import CSCActor
+from actors.edges.catalog import Catalog
+from actors.edges.journal_files import (
+    make_recorder,
+    read_journal,
+)
+from actors.messages import (
     FrameBatch,
     ManagerConnected,
     RecordConfig,
@@ -40,13 +43,13 @@ from actors.messages import (  # noqa: E402
     SourceConfig,
     StartCSC,
 )
-from actors.replay import Replay, read_journal, replay_lines  # noqa: E402
-from love_producer.interfaces.component_id import ComponentId  # noqa: E402
-from love_producer.journal import MANAGER_CLIENT, frame_line  # noqa: E402
-from love_producer.kinds import KindSettings  # noqa: E402
-from love_producer.sim.component import DISABLED, ENABLED, STANDBY, SimSettings  # noqa: E402
-from love_producer.state.csc_state import CSCSettings  # noqa: E402
-from love_producer.wire.requests import InitialStateRequest  # noqa: E402
+from actors.replay import Replay, replay_lines
+from love_producer.interfaces.component_id import ComponentId
+from love_producer.journal import MANAGER_CLIENT, frame_line
+from love_producer.kinds import KindSettings
+from love_producer.sim.component import DISABLED, ENABLED, STANDBY, SimSettings
+from love_producer.state.csc_state import CSCSettings
+from love_producer.wire.requests import InitialStateRequest
 
 OUT = REPO / "tests" / "replay"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.netns import TestHosts, available  # noqa: E402
-from tests.proc_helpers import Proc, run_cli, wait_until  # noqa: E402
+from tests.netns import TestHosts, available
+from tests.proc_helpers import Proc, run_cli, wait_until
 
 PASSWORD, TOKEN = "three-hosts", "three-hosts-token"
 

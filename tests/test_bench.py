@@ -19,7 +19,7 @@ from actors.bench.stats import (
     summarize_latencies,
     summit_mix,
 )
-from actors.replay import read_journal
+from actors.edges.journal_files import read_journal
 
 from .proc_helpers import descendants
 

@@ -4,7 +4,8 @@ import argparse
 
 import pytest
 
-from actors.app.cli import build_parser, build_run_config
+from actors.app.cli import build_parser
+from actors.app.run_config import build_run_config
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.link.manager_link import ConfigError
 

@@ -9,10 +9,17 @@ import orjson
 import pytest
 
 from actors.edges.catalog import Catalog
-from actors.edges.journal_files import JournalRecorder, NullRecorder, make_recorder
-from actors.edges.sources import JournalSource, open_source
+from actors.edges.journal_files import (
+    JournalRecorder,
+    NullRecorder,
+    journal_parts,
+    make_recorder,
+    read_actor,
+    read_journal,
+)
+from actors.edges.journal_source import JournalSource
+from actors.edges.sources import open_source
 from actors.messages import RecordConfig, SourceConfig
-from actors.replay import journal_parts, read_actor, read_journal
 from love_producer import journal
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.kinds import KindSettings

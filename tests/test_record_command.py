@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from actors.replay import journal_parts, read_actor
+from actors.edges.journal_files import journal_parts, read_actor
 
 from .proc_helpers import run_cli
 

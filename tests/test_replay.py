@@ -13,6 +13,7 @@ from thespian.actors import ActorExitRequest, ActorSystem, ActorTypeDispatcher, 
 from actors.app import cli
 from actors.csc_actor import CSCActor
 from actors.edges.catalog import Catalog
+from actors.edges.journal_files import read_journal
 from actors.messages import (
     FrameBatch,
     ManagerConnected,
@@ -21,7 +22,7 @@ from actors.messages import (
     SourceConfig,
     StartCSC,
 )
-from actors.replay import Replay, read_journal, replay_lines
+from actors.replay import Replay, replay_lines
 from love_producer import journal
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.sim.component import SimSettings

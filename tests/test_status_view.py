@@ -1,4 +1,6 @@
-from love_producer.views.status import RateMeter, combine_status, host_entry, status_document
+from love_producer.fleet.status import combine_status
+from love_producer.link.rate import RateMeter
+from love_producer.views.status import host_entry, status_document
 
 
 def test_rate_over_the_window_and_zero_when_idle():

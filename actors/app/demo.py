@@ -11,27 +11,26 @@ import sys
 import threading
 import time
 
+from actors.app.console import StopSignal, fail
+from actors.devtools.hub_server import HubServer
+from actors.devtools.watch_client import FrontendClient
+from actors.edges.catalog import Catalog, CatalogError
 from actors.messages import RunConfig, SourceConfig
+from actors.system import SystemError_, free_port, running_system
 from love_producer.interfaces.component_id import parse_components
-from love_producer.kinds import RELATED
+from love_producer.kinds import kind_of
 from love_producer.state.csc_state import CSCSettings
 from love_producer.views.summary import Summary, format_table
 
 
 def run_demo(args) -> int:
-    from actors.app.cli import StopSignal, _fail
-    from actors.devtools.hub_server import HubServer
-    from actors.devtools.watch_client import FrontendClient
-    from actors.edges.catalog import Catalog, CatalogError
-    from actors.system import SystemError_, free_port, running_system
-
     try:
         ids = parse_components(args.components)
         catalog = Catalog.default(args.xml_dir)
         infos = catalog.resolve(ids)
-        related = {n: catalog.get(n) for c in ids for n in RELATED.get(c.name, ())}
+        related = {n: catalog.get(n) for c in ids for n in kind_of(c.name).related}
     except (CatalogError, ValueError) as e:
-        return _fail(str(e))
+        return fail(str(e))
     port = args.port or free_port()
     admin_port = args.admin_port or free_port()
     password = secrets.token_urlsafe(12)
@@ -84,7 +83,7 @@ def run_demo(args) -> int:
             )
             thread.start()
             if not hub_ready.wait(10):
-                return _fail(f"the hub could not listen on port {port}")
+                return fail(f"the hub could not listen on port {port}")
             print(
                 f"demo: {len(system.started.components)} simulated components -> {url}"
                 f" (frontend token {token}); Ctrl-C stops",
@@ -107,7 +106,7 @@ def run_demo(args) -> int:
                     break
             final = summary.rows(time.time())
     except SystemError_ as e:
-        return _fail(str(e))
+        return fail(str(e))
     finally:
         done.set()
         if thread is not None:

@@ -9,12 +9,15 @@ import select
 import sys
 import time
 
+from actors.app.console import StopSignal, fail
+from actors.app.run_config import source_config
+from actors.edges.catalog import Catalog, CatalogError
 from actors.edges.journal_files import make_recorder
 from actors.edges.sources import SourceError, open_source
 from actors.messages import RecordConfig
 from love_producer.interfaces.component_id import parse_components
 from love_producer.journal import StartConfig, csc_actor_name
-from love_producer.kinds import RELATED, KindSettings
+from love_producer.kinds import KindSettings, kind_of
 from love_producer.link.manager_link import ConfigError
 from love_producer.state.csc_state import CSCSettings
 
@@ -22,10 +25,6 @@ PROGRESS_EVERY = 5.0
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from actors.app.cli import StopSignal, _fail
-    from actors.app.run_config import source_config
-    from actors.edges.catalog import Catalog, CatalogError
-
     try:
         ids = parse_components(args.components)
         catalog = Catalog.default(args.xml_dir)
@@ -36,9 +35,9 @@ def run_record(args: argparse.Namespace) -> int:
             raise ConfigError("--record-file-mb and --record-total-mb must be > 0")
         os.makedirs(args.output, exist_ok=True)
     except (ConfigError, CatalogError, ValueError) as e:
-        return _fail(str(e))
+        return fail(str(e))
     except OSError as e:
-        return _fail(f"cannot create {args.output}: {e.strerror}")
+        return fail(f"cannot create {args.output}: {e.strerror}")
     mb = 1024 * 1024
     record = RecordConfig(
         os.path.abspath(args.output),
@@ -50,7 +49,7 @@ def run_record(args: argparse.Namespace) -> int:
     stop = StopSignal()
     try:
         for cid in ids:
-            related = {n: catalog.get(n) for n in RELATED.get(cid.name, ())}
+            related = {n: catalog.get(n) for n in kind_of(cid.name).related}
             start = StartConfig(
                 cid.name, cid.index, infos[cid], CSCSettings(), kind, start_time, related
             )
@@ -62,7 +61,7 @@ def run_record(args: argparse.Namespace) -> int:
         for _, src, rec in opened:
             src.close()
             rec.close()
-        return _fail(str(e))
+        return fail(str(e))
     print(
         f"record: {len(ids)} components from {source.kind} into {args.output}; "
         + (f"{args.duration:g} s" if args.duration else "Ctrl-C stops"),

@@ -8,22 +8,27 @@ any process starts: upstream deployments' variables (``WEBSOCKET_HOST``,
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shlex
+import socket
 
+from actors.edges.catalog import Catalog
+from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
+from actors.messages import RecordConfig, RunConfig, SourceConfig
 from love_producer.fleet.supervision import on_demand_match
 from love_producer.interfaces.component_id import parse_components
-from love_producer.kinds import RELATED, KindSettings
+from love_producer.kinds import KindSettings, kind_of
 from love_producer.link.manager_link import ConfigError, manager_url
 from love_producer.state.csc_state import CSCSettings
 
 
 def _salobj_available() -> bool:
+    """Whether lsst.ts.salobj is installed (found, not imported: it is slow to import)."""
     try:
-        import lsst.ts.salobj  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("lsst.ts.salobj") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 SALOBJ_HINT = (
@@ -34,8 +39,6 @@ SALOBJ_HINT = (
 
 def source_config(args: argparse.Namespace):
     """The SourceConfig the options ask for; raises ConfigError."""
-    from actors.messages import SourceConfig
-
     source = args.source or ("salobj" if _salobj_available() else None)
     if source is None or (source == "salobj" and not _salobj_available()):
         raise ConfigError(SALOBJ_HINT)
@@ -58,8 +61,6 @@ def source_config(args: argparse.Namespace):
 
 def convention_settings(args: argparse.Namespace, leader: tuple[str, int], source: str):
     """Thespian capabilities and environment for a member (or the leader) of a convention."""
-    from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
-
     if not args.address:
         raise ConfigError("give this host's --address (the other hosts reach it there)")
     caps = {
@@ -82,8 +83,6 @@ def convention_settings(args: argparse.Namespace, leader: tuple[str, int], sourc
 
 
 def is_local_address(host: str) -> bool:
-    import socket
-
     try:
         with socket.socket() as s:
             s.bind((host, 0))  # only an address of this host can be bound
@@ -128,8 +127,6 @@ def read_password(args: argparse.Namespace, env) -> str:
 
 
 def _record_config(args: argparse.Namespace):
-    from actors.messages import RecordConfig
-
     if not getattr(args, "record", None):
         return None
     if args.record_file_mb <= 0 or args.record_total_mb <= 0:
@@ -148,9 +145,6 @@ def _record_config(args: argparse.Namespace):
 
 def build_run_config(args: argparse.Namespace, env=os.environ):
     """Validate options and resolve components; raises ConfigError or CatalogError."""
-    from actors.edges.catalog import Catalog
-    from actors.messages import RunConfig
-
     items = args.components if args.components else _components_from_env(args, env)
     ids = parse_components(items or [])
     if not ids and not args.on_demand:
@@ -161,7 +155,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
     catalog = Catalog.default(args.xml_dir)
     infos = catalog.resolve(ids)
     kind = KindSettings.from_env(env)
-    related = {name: catalog.get(name) for cid in ids for name in RELATED.get(cid.name, ())}
+    related = {name: catalog.get(name) for cid in ids for name in kind_of(cid.name).related}
     on_demand_names = tuple(n for n in catalog.names() if on_demand_match(args.on_demand, n))
     config = RunConfig(
         components=tuple(ids),

@@ -26,7 +26,12 @@ import subprocess
 import sys
 import time
 
+from websockets.asyncio.client import connect
+
 from actors.bench.proc import start_module
+from actors.edges.catalog import Catalog
+from actors.edges.sim_source import SimSource
+from actors.messages import SourceConfig
 from love_producer.interfaces.component_id import ComponentId, parse_components
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo
 from love_producer.link.manager_link import with_password
@@ -113,11 +118,6 @@ class UpstreamProducer:
 
 
 async def run(config: dict) -> dict:
-    from websockets.asyncio.client import connect
-
-    from actors.edges.catalog import Catalog
-    from actors.edges.sources import SimSource
-    from actors.messages import SourceConfig
 
     start = time.time()
     catalog = Catalog.default(config.get("xml_dir"))

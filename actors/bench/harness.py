@@ -32,6 +32,7 @@ import time
 
 import attrs
 
+from actors.bench.baseline import BaselineProcess
 from actors.bench.proc import (
     KINDS,
     actor_processes,
@@ -44,9 +45,14 @@ from actors.bench.proc import (
     new_forks,
     pss_mb,
 )
+from actors.bench.sink import SinkProcess
 from actors.bench.stats import offered_load, per_thousand, ratio, summit_mix
+from actors.edges.catalog import Catalog, CatalogError
+from actors.edges.sim_source import SimSource
+from actors.messages import RecordConfig, RunConfig, SourceConfig
+from actors.system import free_port, running_system
 from love_producer.interfaces.component_id import ComponentId, parse_components
-from love_producer.kinds import RELATED
+from love_producer.kinds import kind_of
 from love_producer.sim.component import SimSettings
 from love_producer.state.csc_state import CSCSettings
 
@@ -61,6 +67,7 @@ FIGURE_KEYS = (
     "pss_total_mb",
     "startup_s",
 )
+
 P99_LIMIT_MS = 100.0
 DELIVERED_MIN = 0.95
 
@@ -143,13 +150,11 @@ class Workload:
     """What every run of one invocation simulates (components, seeds, rates)."""
 
     def __init__(self, args: argparse.Namespace, rate_scale: float, max_rate: float) -> None:
-        from actors.edges.catalog import Catalog
-
         self.specs = summit_mix(args.components)
         self.ids: list[ComponentId] = parse_components(self.specs)
         self.catalog = Catalog.default(args.xml_dir)
         self.infos = self.catalog.resolve(self.ids)
-        self.related = {n: self.catalog.get(n) for c in self.ids for n in RELATED.get(c.name, ())}
+        self.related = {n: self.catalog.get(n) for c in self.ids for n in kind_of(c.name).related}
         self.xml_dir = args.xml_dir
         self.seed = args.seed
         self.rate_scale = rate_scale
@@ -161,16 +166,11 @@ class Workload:
         # With no per-stream limit every sample is to become a frame: drain at least as often
         # as the fastest stream publishes, so one drain never holds two samples of a stream
         # (the ManagerClient's outbox would keep only the newer one).
-        from actors.messages import SourceConfig
-
         self.poll_interval: float = attrs.fields(SourceConfig).poll_interval.default
         if max_rate == 0 and rates:
             self.poll_interval = min(self.poll_interval, 1.0 / max(rates))
 
     def _rates(self) -> list[float]:
-        from actors.edges.sources import SimSource
-        from actors.messages import SourceConfig
-
         config = SourceConfig(kind="sim", seed=self.seed, sim=self.sim)
         rates = []
         for cid in self.ids:
@@ -268,8 +268,6 @@ def _kill_leftovers(before: set[int]) -> None:
 def _measure_ours(
     work: Workload, args, sink, config, t0: float, pids: set[int], existing: set[int]
 ) -> dict:
-    from actors.system import free_port, running_system
-
     m: dict = {}
     with running_system(config, args.admin_port or free_port()) as system:
         for error in system.started.errors:
@@ -300,9 +298,6 @@ def _measure_ours(
 
 def run_ours(work: Workload, args: argparse.Namespace) -> dict:
     """The actor path: running_system with the sim source, into a fresh sink."""
-    from actors.bench.sink import SinkProcess
-    from actors.messages import RecordConfig, RunConfig, SourceConfig
-
     password = secrets.token_urlsafe(12)
     pids: set[int] = set()
     record = None
@@ -368,9 +363,6 @@ def run_ours(work: Workload, args: argparse.Namespace) -> dict:
 
 def run_baseline(work: Workload, args: argparse.Namespace) -> dict:
     """The upstream way, one asyncio process, into a fresh sink."""
-    from actors.bench.baseline import BaselineProcess
-    from actors.bench.sink import SinkProcess
-
     password = secrets.token_urlsafe(12)
     with SinkProcess(password) as sink:
         config = {
@@ -585,8 +577,6 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from actors.edges.catalog import CatalogError
-
     max_rate = args.max_rate if args.max_rate is not None else (0.0 if args.saturate else 10.0)
     started = time.monotonic()
     try:

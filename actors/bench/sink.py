@@ -31,6 +31,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+from websockets.asyncio.server import serve
 
 from actors.bench.proc import start_module
 from actors.bench.stats import summarize_latencies
@@ -124,8 +125,6 @@ class SinkCounters:
 
 async def _serve(password: str) -> None:
     logging.getLogger("love_actors.bench_sink.ws").setLevel(logging.CRITICAL)
-    from websockets.asyncio.server import serve
-
     counters = SinkCounters()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

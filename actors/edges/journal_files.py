@@ -1,5 +1,6 @@
-"""Journal writers the actors call on every input: `NullRecorder` when not recording,
-`JournalRecorder` with ``--record DIR``. The line format is in `love_producer.journal`.
+"""Journal files: the writers the actors call on every input (`NullRecorder` when not
+recording, `JournalRecorder` with ``--record DIR``) and the readers (`journal_parts`,
+`read_actor`, `read_journal`). The line format is in `love_producer.journal`.
 
 A recorder is created inside the actor's process (never pickled) and writes only its own
 actor's parts, so actors never share a file.
@@ -10,10 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import attrs
 
 from actors.messages import RecordConfig
 from love_producer import journal
+from love_producer.journal import JournalError, Record
 from love_producer.sal.samples import Sample
 from love_producer.wire.requests import InitialStateRequest
 
@@ -158,3 +163,64 @@ def make_recorder(
     except OSError as e:
         log.error("cannot record %s into %s: %s", actor, config.directory, e)
         return NullRecorder()
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def journal_parts(folder: str) -> dict[str, list[str]]:
+    """Part files by actor name, oldest part first."""
+    try:
+        names = os.listdir(folder)
+    except OSError as e:
+        raise JournalError(f"cannot read journal folder {folder}: {e.strerror}") from None
+    parts: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for name in names:
+        parsed = journal.parse_part_name(name)
+        if parsed is not None:
+            parts[parsed[0]].append((parsed[1], os.path.join(folder, name)))
+    if not parts:
+        raise JournalError(f"no journal in {folder} (no <actor>.<part>.jsonl files)")
+    return {actor: [p for _, p in sorted(items)] for actor, items in sorted(parts.items())}
+
+
+def read_actor(actor: str, paths: Iterable[str]) -> Iterator[Record]:
+    """One actor's records in recorded order.
+
+    A generation whose first records were deleted (size bound) starts with a ``start`` made
+    from its part header, at the time of its first kept record. A last line cut short (a killed
+    process) ends its part.
+    """
+    gen_started: set[int] = set()
+    for path in paths:
+        with open(path, "rb") as f:
+            first = f.readline()
+            if not first:
+                continue  # created, then killed before the header was flushed
+            try:
+                header = journal.decode_header(first)
+            except JournalError as e:
+                raise JournalError(f"{path}: {e}") from None
+            if header.actor != actor:
+                raise JournalError(f"{path}: header names actor {header.actor!r}")
+            for lineno, line in enumerate(f, 2):
+                if not line.endswith(b"\n"):
+                    log.warning("%s:%d: incomplete last line ignored", path, lineno)
+                    break
+                try:
+                    record = journal.decode_record(line, actor, header.gen)
+                except JournalError as e:
+                    raise JournalError(f"{path}:{lineno}: {e}") from None
+                if record.kind == "start":
+                    gen_started.add(header.gen)
+                elif header.start is not None and header.gen not in gen_started:
+                    gen_started.add(header.gen)
+                    start = attrs.evolve(header.start, start_time=record.t)
+                    yield Record(actor, header.gen, record.seq - 1, record.t, "start", start=start)
+                yield record
+
+
+def read_journal(folder: str) -> Iterator[Record]:
+    """Every actor's records, merged (`love_producer.journal.merge`)."""
+    parts = journal_parts(folder)
+    return journal.merge(read_actor(actor, paths) for actor, paths in parts.items())

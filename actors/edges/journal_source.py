@@ -1,4 +1,5 @@
-"""``--source replay``: a recorded journal played back as a SAL source.
+"""Journals as SAL sources: `JournalFileSource` (``--source replay``: a recorded journal
+played back as a SAL source) and `JournalSource` (the feed of a replayed CSC actor).
 
 The samples a journal recorded for one component are delivered again, in recorded order, with
 their recorded spacing (``speed`` 1) or as fast as they are drained (``speed`` 0). Whatever
@@ -11,7 +12,8 @@ from collections import deque
 
 import attrs
 
-from actors.edges.sources import PolledSource
+from actors.edges.journal_files import journal_parts, read_actor
+from actors.edges.source_base import PolledSource
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.journal import JournalError, csc_actor_name
@@ -36,8 +38,6 @@ class JournalFileSource(PolledSource):
         start_time: float,
         speed: float = 1.0,
     ) -> None:
-        from actors.replay import journal_parts, read_actor
-
         actor = csc_actor_name(component.name, component.index)
         parts = journal_parts(folder)
         if actor not in parts:
@@ -67,3 +67,31 @@ class JournalFileSource(PolledSource):
 
     def command(self, cmd: SalCommand, now: float) -> None:
         pass  # what the command caused, if anything, is already in the journal
+
+
+class JournalSource:
+    """Samples recorded in a journal (``love_producer.journal``), fed before each replayed
+    message: `drain` returns what the live source returned at that point; commands are ignored
+    (their answers, if any, are already in the journal as samples)."""
+
+    def __init__(self) -> None:
+        self._pending: list[Sample] = []
+
+    def feed(self, samples) -> None:
+        self._pending = list(samples)
+
+    def fileno(self) -> int | None:
+        return None
+
+    def due_after(self, t: float, span: float) -> float | None:
+        return None  # replay: the journal's records drive the steps
+
+    def drain(self, now: float) -> list[Sample]:
+        out, self._pending = self._pending, []
+        return out
+
+    def command(self, cmd: SalCommand, now: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -30,7 +30,7 @@ from love_producer.link.manager_link import (
     with_password,
 )
 from love_producer.link.outbox import Outbox
-from love_producer.views.status import RateMeter
+from love_producer.link.rate import RateMeter
 from love_producer.wire.frames import Frame, pack_messages
 from love_producer.wire.requests import InitialStateRequest, InvalidFrame, parse_manager_text
 

@@ -1,31 +1,7 @@
-"""The shape ``love-actors status --json`` prints: one object with a ``hosts`` list (the form the
-multi-host system will fill with one entry per member; a single host gives one entry)."""
+"""The shape ``love-actors status --json`` prints: one object with a ``hosts`` list (one entry
+per member host; a single host gives one entry)."""
 
 from __future__ import annotations
-
-from collections import deque
-
-
-class RateMeter:
-    """Events per second over a sliding window, from (time, running total) samples."""
-
-    def __init__(self, window: float = 5.0) -> None:
-        self.window = window
-        self._points: deque[tuple[float, int]] = deque()
-
-    def add(self, t: float, total: int) -> None:
-        self._points.append((t, total))
-        while len(self._points) > 2 and self._points[1][0] < t - self.window:
-            self._points.popleft()
-
-    def rate(self, now: float) -> float:
-        if not self._points:
-            return 0.0
-        t0, n0 = self._points[0]
-        t1, n1 = self._points[-1]
-        if now - t1 > self.window or t1 <= t0:
-            return 0.0  # nothing sent lately
-        return (n1 - n0) / max(now - t0, 1e-9)
 
 
 def host_entry(status: dict, address: str) -> dict:
@@ -62,28 +38,14 @@ def status_document(status: dict, address: str) -> dict:
     return {"hosts": hosts, "unplaced": status.get("unplaced", []), "detail": status}
 
 
-def combine_status(
-    replies: list[tuple[str, str, dict]],
-    patterns: dict[str, str] | None = None,
-    own_host: str = "",
-) -> dict:
-    """The Factory's status from its children's replies ``(host, kind, status)``.
-
-    ``patterns`` (host -> component patterns) is given on a convention leader only: then the
-    result also has ``by_host``, one entry per known host, even one that did not answer.
-    """
-    managers = {h: st for h, kind, st in replies if kind == "manager_client"}
-    csc = [(h, st) for h, kind, st in replies if kind == "csc"]
-    by_host = {}
-    if patterns is not None:
-        for host in sorted(set(patterns) | set(managers)):
-            by_host[host] = {
-                "manager": managers.get(host, {}),
-                "components": sorted(st.get("key", "") for h, st in csc if h == host),
-                "patterns": patterns.get(host, ""),
-            }
-    return {
-        "by_host": by_host,
-        "manager": managers.get("", managers.get(own_host, {})),
-        "components": sorted((st for _, st in csc), key=lambda st: st.get("key", "")),
-    }
+def format_status_line(st: dict) -> str:
+    m = st.get("manager", {})
+    parts = [
+        f"manager {'up' if m.get('connected') else 'DOWN'}",
+        f"sent {m.get('frames_sent', 0)} frames ({m.get('frames_per_s', 0.0):.0f}/s)",
+        f"dropped {m.get('events_dropped', 0)}",
+    ]
+    for c in st.get("components", []):
+        hb = "ok" if not c.get("heartbeat_lost") else f"lost {c.get('heartbeat_lost')}"
+        parts.append(f"{c.get('key')}: state {c.get('summary_state')} hb {hb}")
+    return "; ".join(parts)

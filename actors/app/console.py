@@ -1,0 +1,41 @@
+"""What every command shares: how errors are reported, the exit codes, the stop signal."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+#: Exit code of a command that cannot run as asked (bad options, configuration, journal).
+EXIT_USAGE = 2
+
+
+def fail(message: str) -> int:
+    """Print ``message`` as an error and return `EXIT_USAGE`."""
+    print(f"love-actors: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class StopSignal:
+    """SIGINT, SIGTERM and SIGHUP set an event the main loop waits on."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.event.is_set():
+            return  # a second Ctrl-C while stopping changes nothing
+        self.signum = signum
+        self.event.set()
+
+
+def log_level(args: argparse.Namespace) -> int:
+    """``--log-level N``, else INFO with ``-v``, else WARNING."""
+    if getattr(args, "log_level", None):
+        return args.log_level
+    return logging.INFO if getattr(args, "verbose", False) else logging.WARNING

@@ -1,0 +1,122 @@
+"""``love-actors start`` and ``love-actors node``: run a host's share of the system until
+Ctrl-C, SIGTERM or a stop from outside."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+import attrs
+
+from actors.app.console import StopSignal, fail, log_level
+from actors.app.run_config import (
+    build_run_config,
+    convention_settings,
+    parse_leader,
+    read_password,
+    source_config,
+)
+from actors.edges.catalog import CatalogError
+from actors.hosts import HOST, capacity_of
+from actors.remote import admin_listening
+from actors.system import SystemError_, free_port, running_node, running_system
+from love_producer.link.manager_link import ConfigError, manager_url, redact
+from love_producer.views.status import format_status_line
+
+
+def run_start(args: argparse.Namespace) -> int:
+
+    caps = env = None
+    try:
+        config, catalog = build_run_config(args)
+        if args.leader:
+            if args.admin_port == 0:
+                args.admin_port = free_port()
+            caps, env = convention_settings(
+                args, (args.address or "", args.admin_port), config.source.kind
+            )
+            config = attrs.evolve(
+                config,
+                cluster=True,
+                host_id=caps[HOST],
+                patterns=args.components_pattern,
+                capacity=capacity_of(caps),
+            )
+    except (ConfigError, CatalogError, ValueError) as e:
+        return fail(str(e))
+    logging.basicConfig(level=log_level(args), format="%(asctime)s %(levelname)s %(message)s")
+    stop = StopSignal()
+    try:
+        with running_system(
+            config, args.admin_port, log_level(args), capabilities=caps, environment=env
+        ) as system:
+            started = system.started
+            print(
+                f"love-actors: {len(started.components)} components streaming to "
+                f"{redact(config.manager_url)} (source {config.source.kind}, "
+                f"interfaces from {catalog.source}; admin port {system.admin_port}); Ctrl-C stops",
+                flush=True,
+            )
+            for error in started.errors:
+                print(f"love-actors: could not start {error}", file=sys.stderr)
+            if config.record is not None:
+                print(f"love-actors: recording a journal in {config.record.directory}", flush=True)
+            if config.on_demand:
+                print(
+                    f"love-actors: on demand: {len(config.on_demand_names)} components match "
+                    f"{config.on_demand!r}",
+                    flush=True,
+                )
+            next_status = time.monotonic() + (args.status_every or float("inf"))
+            while not stop.event.wait(2.0):
+                if not admin_listening(system.admin_port):
+                    print("love-actors: the actor system was stopped from outside", flush=True)
+                    break
+                if time.monotonic() >= next_status:
+                    next_status += args.status_every
+                    st = system.status()
+                    if st is not None:
+                        print(format_status_line(st), flush=True)
+    except SystemError_ as e:
+        return fail(str(e))
+    print("love-actors: stopped", flush=True)
+    return 0
+
+
+def run_node(args: argparse.Namespace) -> int:
+    """A member host: joins the leader's convention; the leader's Factory places actors here."""
+
+    try:
+        leader = parse_leader(args.leader)
+        source = source_config(args)
+        url = manager_url(args.manager_url, os.environ)
+        caps, env = convention_settings(args, leader, source.kind)
+        caps["love-actors.manager_url"] = url
+        password = read_password(args, os.environ)
+    except (ConfigError, ValueError) as e:
+        return fail(str(e))
+    # Actors placed here read the password from the environment they inherit: it never
+    # travels between hosts.
+    env["PROCESS_CONNECTION_PASS"] = password
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    stop = StopSignal()
+    try:
+        with running_node(args.admin_port, caps, env, level) as port:
+            print(
+                f"love-actors node {caps['love-actors.host']}: member of {args.leader} "
+                f"(admin port {port}, runs {args.components_pattern!r}, streams to "
+                f"{redact(url)}); Ctrl-C stops",
+                flush=True,
+            )
+            while not stop.event.wait(2.0):
+                if not admin_listening(port, args.address or "127.0.0.1"):
+                    print("love-actors: the actor system was stopped from outside", flush=True)
+                    break
+    except SystemError_ as e:
+        return fail(str(e))
+    print("love-actors: node stopped", flush=True)
+    return 0
