@@ -16,9 +16,8 @@ How salobj is used (``spec/love-producer-behaviour.md`` §7, §10):
   reads history: history then flows through the callback (for an index-0 remote of an indexed
   component that is the last sample of *every* index, which a callback set later would flush,
   W8). After ``start_task``, ``get()`` is read and delivered too, never ``aget`` (forbidden
-  with a callback). The same sample can thus be seen twice; it is delivered once, because
-  samples not newer than the last one delivered for that topic and SAL index are dropped
-  (the rule salobj 8.2.11+ applies itself by ``private_sndStamp``);
+  with a callback). The same sample can thus be delivered twice; the state machine drops the
+  second copy (`love_producer.sal.dedup`, the one rule for every source);
 * the topic name is bound in the callback's closure, never looked up by ``private_revCode``
   (W4), and a sample that cannot be converted is logged and counted without affecting other
   topics.
@@ -251,7 +250,7 @@ class SalobjSource:
         self.failed: BaseException | None = None
         #: Set once every remote has started (or the start failed); for tests and status.
         self.started = threading.Event()
-        #: Counters: samples, duplicates, out_of_order, conversion_errors, commands_*.
+        #: Counters: samples, conversion_errors, commands_*.
         self.counts: Counter[str] = Counter()
         #: Conversion errors by ``(component, kind, topic)``.
         self.topic_errors: Counter[tuple[str, str, str]] = Counter()
@@ -263,7 +262,6 @@ class SalobjSource:
         self._wake_pending = False
         self._closed = False
         self._latest: dict[tuple[str, str, str], dict] = {}
-        self._last_id: dict[tuple[str, str, str, int], tuple[float, int]] = {}
         self._remotes: dict[tuple[str, int], Any] = {}
         # Since Python 3.10 these bind to a loop on first use: the loop thread's.
         self._ready = asyncio.Event()
@@ -421,7 +419,6 @@ class SalobjSource:
             values = vars(data)
             sample_data = {name: values[name] for name in binding.fields}
             index = int(sample_data.get("salIndex", binding.index)) if binding.indexed else 0
-            ident = (sample_data["private_sndStamp"], sample_data["private_seqNum"])
         except Exception as e:
             self.counts["conversion_errors"] += 1
             self.topic_errors[binding.key] += 1
@@ -436,15 +433,6 @@ class SalobjSource:
                     e,
                 )
             return
-        last = self._last_id.get((*binding.key, index))
-        if last is not None:
-            if ident == last:
-                self.counts["duplicates"] += 1
-                return
-            if ident[0] < last[0]:
-                self.counts["out_of_order"] += 1
-                return
-        self._last_id[(*binding.key, index)] = ident
         self._latest[binding.key] = sample_data
         self._samples.put(
             Sample(binding.component, index, binding.kind, binding.topic, sample_data, time.time())

@@ -28,6 +28,7 @@ from collections import Counter
 import attrs
 
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo
+from love_producer.sal.dedup import DUPLICATE, OUT_OF_ORDER, SampleFilter
 from love_producer.sal.samples import Sample
 from love_producer.wire.encoding import TopicEncoder
 from love_producer.wire.frames import Frame, dumps
@@ -112,7 +113,7 @@ class GenericCSC:
         for topic in info.events:
             self._topics["event", topic.name] = topic
         self._encoders: dict[tuple[str, str], TopicEncoder] = {}
-        self._last_ids: dict[tuple[str, str], tuple[object, object]] = {}
+        self._filter = SampleFilter()
         self._events: dict[str, Frame] = {}
         self._telemetry: dict[str, _TelemetryStream] = {}
         rate = self.settings.telemetry_max_rate
@@ -131,7 +132,13 @@ class GenericCSC:
     # ----------------------------------------------------------------------------- inputs
 
     def on_samples(self, samples: list[Sample], now: float) -> list[Frame]:
-        """Take in SAL samples; return the frames to send now."""
+        """Take in SAL samples; return the frames to send now.
+
+        Duplicate and out-of-order samples are dropped first, by the one rule of
+        `love_producer.sal.dedup`."""
+        return self._on_admitted(self._filter.admit(samples), now)
+
+    def _on_admitted(self, samples: list[Sample], now: float) -> list[Frame]:
         out: list[Frame] = []
         # Of several samples of one telemetry topic drained together only the newest can be
         # worth sending now; the older ones are coalesced away, not sent first.
@@ -149,9 +156,6 @@ class GenericCSC:
             self._counts["samples_in"] += 1
             if limited and sample.kind == "telemetry" and newest[sample.topic] is not sample:
                 self._counts["telemetry_coalesced"] += 1
-                continue
-            if self._is_duplicate(key, sample.data):
-                self._counts["duplicates_dropped"] += 1
                 continue
             if sample.kind == "event":
                 out += self._on_event(sample, now)
@@ -249,7 +253,8 @@ class GenericCSC:
             "heartbeat_lost": self._lost,
             "last_heartbeat": self._last_heartbeat,
             "samples_in": self._counts["samples_in"],
-            "duplicates_dropped": self._counts["duplicates_dropped"],
+            "duplicates_dropped": self._filter.dropped[DUPLICATE],
+            "out_of_order_dropped": self._filter.dropped[OUT_OF_ORDER],
             "frames_out": dict(self._frames_out),
             "telemetry_coalesced": self._counts["telemetry_coalesced"],
             "telemetry_refreshed": self._counts["telemetry_refreshed"],
@@ -266,16 +271,6 @@ class GenericCSC:
         return []
 
     # -------------------------------------------------------------------------- internals
-
-    def _is_duplicate(self, key: tuple[str, str], data: dict) -> bool:
-        """Same (private_seqNum, private_sndStamp) as the previous sample of the topic."""
-        ident = (data.get("private_seqNum"), data.get("private_sndStamp"))
-        if ident == (None, None):
-            return False
-        if self._last_ids.get(key) == ident:
-            return True
-        self._last_ids[key] = ident
-        return False
 
     def _on_event(self, sample: Sample, now: float) -> list[Frame]:
         if sample.topic == HEARTBEAT_TOPIC:

@@ -517,7 +517,6 @@ class ScriptQueueCSC(GenericCSC):
         self._commands: list[SalCommand] = []
         self._hydrated = False
         self._show_script_sent: set[int] = set()
-        self._script_ids: dict[tuple[int, str], tuple[object, object]] = {}
         self._next_script_beat = start_time + SCRIPT_HEARTBEAT_PERIOD
         self._index_range = range(index * SCRIPT_INDEX_SPAN, (index + 1) * SCRIPT_INDEX_SPAN)
         log_topic = None
@@ -535,7 +534,7 @@ class ScriptQueueCSC(GenericCSC):
 
     # ----------------------------------------------------------------------------- inputs
 
-    def on_samples(self, samples: list[Sample], now: float) -> list[Frame]:
+    def _on_admitted(self, samples: list[Sample], now: float) -> list[Frame]:
         """ScriptQueue samples as for any CSC; Script samples of this queue's scripts update
         the derived streams (only their logMessage is forwarded)."""
         if samples and not self._hydrated:
@@ -547,7 +546,7 @@ class ScriptQueueCSC(GenericCSC):
         for sample in samples:
             if sample.component == "Script":
                 if run:
-                    out += super().on_samples(run, now)
+                    out += super()._on_admitted(run, now)
                     run = []
                 frames = self._on_script_sample(sample)
                 self._count_out(frames)
@@ -555,7 +554,7 @@ class ScriptQueueCSC(GenericCSC):
             else:
                 run.append(sample)
         if run:
-            out += super().on_samples(run, now)
+            out += super()._on_admitted(run, now)
         return out
 
     def tick(self, now: float) -> list[Frame]:
@@ -643,12 +642,6 @@ class ScriptQueueCSC(GenericCSC):
             self._sq_counts["script_samples_ignored"] += 1
             return []
         self._sq_counts["script_samples_in"] += 1
-        ident = (sample.data.get("private_seqNum"), sample.data.get("private_sndStamp"))
-        if ident != (None, None):
-            key = (index, sample.topic)
-            if self._script_ids.get(key) == ident:
-                return []
-            self._script_ids[key] = ident
         topic = sample.topic
         if topic == "heartbeat":
             self.model = apply_script_heartbeat(self.model, index, sample.rcv_time)
@@ -674,7 +667,7 @@ class ScriptQueueCSC(GenericCSC):
     def _forget_untracked(self) -> None:
         scripts = self.model.scripts
         self._show_script_sent &= scripts.keys()
-        self._script_ids = {k: v for k, v in self._script_ids.items() if k[0] in scripts}
+        self._filter.forget("Script", scripts.keys())
 
     def _ask_script_details(self) -> None:
         """showScript once for each listed script never described by a ``script`` event."""
