@@ -59,6 +59,7 @@ class CSCActor(ActorTypeDispatcher):
         self.schedule = PollSchedule(0.1)
         self.recorder = NullRecorder()
         self.pipe: PipeWriter | None = None
+        self.pipe_dropped = 0  # frames the pipes this actor had refused (reader too slow)
 
     # Time comes from here only, so a journal can replace it.
     def now(self) -> float:
@@ -111,21 +112,24 @@ class CSCActor(ActorTypeDispatcher):
     def receiveMsg_FramePipe(self, msg: FramePipe, sender):
         if sender != self.mc:
             return self._next()  # from a ManagerClient we no longer use
-        if self.pipe is not None:
-            self.pipe.close()
+        if self.pipe is not None and self.pipe.address == msg.address and not self.pipe.broken:
+            return self._next()  # the pipe we already write to
+        unsent = self._close_pipe()
         try:
             self.pipe = PipeWriter(msg.address)
         except OSError as e:  # another host, or no abstract sockets: stay on actor messages
             log.info("%s: no frame pipe (%s)", self.key, e)
             self.pipe = None
+        if unsent and self.state is not None:
+            self._send(unsent)
         return self._next()
 
     def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
-        if self.pipe is not None:
-            self.pipe.close()
-            self.pipe = None
+        unsent = self._close_pipe()
         self.mc = msg.address
         self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
+        if unsent:
+            self.send(self.mc, FrameBatch(tuple(unsent)))
         return self._next()
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
@@ -177,8 +181,7 @@ class CSCActor(ActorTypeDispatcher):
     def _send(self, frames) -> None:
         if self.pipe is not None and not self.pipe.send(frames):
             log.warning("%s: frame pipe broken; sending frames as actor messages", self.key)
-            self.pipe = None
-            frames = list(frames)
+            frames = self._close_pipe()  # nothing the reader did not get is lost
         if self.pipe is None and frames:
             self.send(self.mc, FrameBatch(tuple(frames)))
         # Commands the state machine asked for (hydration, schemas) go to the source; their
@@ -206,17 +209,26 @@ class CSCActor(ActorTypeDispatcher):
             self._send(frames)
         return self._next()
 
+    def _close_pipe(self) -> list:
+        """Close the pipe; returns the frames its reader did not get, to send another way."""
+        if self.pipe is None:
+            return []
+        unsent = self.pipe.take_unsent()
+        self.pipe.close()
+        self.pipe_dropped += self.pipe.dropped_frames
+        self.pipe = None
+        return unsent
+
     def receiveMsg_StatusRequest(self, msg: StatusRequest, sender):
         status = self.state.status() if self.state is not None else {}
+        status["pipe_dropped"] = self.pipe_dropped + (self.pipe.dropped_frames if self.pipe else 0)
         status["key"] = self.key
         status["pid"] = os.getpid()
         self.send(sender, StatusReply(msg.request_id, "csc", status))
         return self._next()
 
     def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
-        if self.pipe is not None:
-            self.pipe.close()
-            self.pipe = None
+        self._close_pipe()
         if self.source is not None:
             self.source.close()
             self.source = None

@@ -18,7 +18,13 @@ import time
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
 from actors.edges.journal_files import NullRecorder, make_recorder
-from actors.edges.websocket_link import CONNECTED, DISCONNECTED, REQUESTS, WebsocketLink
+from actors.edges.websocket_link import (
+    CONNECTED,
+    DISCONNECTED,
+    PIPE_READY,
+    REQUESTS,
+    WebsocketLink,
+)
 from actors.hosts import fits_host
 from actors.messages import (
     FrameBatch,
@@ -89,8 +95,8 @@ class ManagerClient(ActorTypeDispatcher):
         self.routes.add(msg.key, msg.names)
         self.addresses[msg.key] = sender
         self._update_registration()
-        if self.link is not None and self.link.pipe_ready.wait(5) and self.link.pipe_address:
-            self.send(sender, FramePipe(self.link.pipe_address))
+        if self.link is not None and self.link.pipe_address:
+            self.send(sender, FramePipe(self.link.pipe_address))  # else: sent once it listens
         if self.link is not None and self.link.connected:
             self.send(sender, ManagerConnected())
         return self._next()
@@ -130,6 +136,9 @@ class ManagerClient(ActorTypeDispatcher):
             elif item[0] == REQUESTS:
                 self.recorder.requests(now, item[1], "link-requests")
                 self._route(item[1])
+            elif item[0] == PIPE_READY:
+                for address in self.addresses.values():
+                    self.send(address, FramePipe(item[1]))
 
     def _route(self, requests) -> None:
         by_key, unrouted = self.routes.route(requests)

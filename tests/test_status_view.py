@@ -21,7 +21,7 @@ def test_host_entry_shape():
             "events_dropped": 2,
             "telemetry_replaced": 7,
         },
-        "components": [{"key": "MTHexapod:1"}, {"key": "ATDome:0"}],
+        "components": [{"key": "MTHexapod:1", "pipe_dropped": 3}, {"key": "ATDome:0"}],
         "on_demand": ["ATMCS:0"],
     }
     doc = status_document(status, "h1:1900")
@@ -33,6 +33,7 @@ def test_host_entry_shape():
             "connected": True,
             "frames_per_s": 12.3,
             "dropped": 2,
+            "pipe_dropped": 3,
             "telemetry_replaced": 7,
             "on_demand": ["ATMCS:0"],
         }
@@ -54,7 +55,7 @@ def test_combine_status_single_host_and_leader():
     replies = [
         ("at", "manager_client", {"connected": True}),
         ("at", "csc", {"key": "ATMCS:0"}),
-        ("at", "csc", {"key": "ATDome:0"}),
+        ("at", "csc", {"key": "ATDome:0", "pipe_dropped": 4}),
         ("mt", "csc", {"key": "MTHexapod:1"}),  # its manager client did not answer
     ]
     st = combine_status(replies, {"leader": "", "at": "AT*", "mt": "MT*"}, own_host="leader")
@@ -62,9 +63,10 @@ def test_combine_status_single_host_and_leader():
         "at": {
             "manager": {"connected": True},
             "components": ["ATDome:0", "ATMCS:0"],
+            "pipe_dropped": 4,
             "patterns": "AT*",
         },
-        "leader": {"manager": {}, "components": [], "patterns": ""},
-        "mt": {"manager": {}, "components": ["MTHexapod:1"], "patterns": "MT*"},
+        "leader": {"manager": {}, "components": [], "pipe_dropped": 0, "patterns": ""},
+        "mt": {"manager": {}, "components": ["MTHexapod:1"], "pipe_dropped": 0, "patterns": "MT*"},
     }
     assert st["manager"] == {}  # the leader runs no manager client of its own here

@@ -40,6 +40,7 @@ log = logging.getLogger("love_actors.websocket")
 CONNECTED = "connected"
 DISCONNECTED = "disconnected"
 REQUESTS = "requests"
+PIPE_READY = "pipe-ready"  # the frame pipe listens (`pipe_address`)
 
 
 class WebsocketLink:
@@ -81,7 +82,6 @@ class WebsocketLink:
         self._sending = False
         self.rate = RateMeter()
         self.pipe_address: str | None = None
-        self.pipe_ready = threading.Event()
 
     # --- actor side ------------------------------------------------------------------------
 
@@ -182,10 +182,11 @@ class WebsocketLink:
         address = frame_pipe.new_address()
         try:
             self._pipe_server = await frame_pipe.serve(address, self._put)
-            self.pipe_address = address
         except OSError as e:  # no abstract sockets here: CSC actors use Thespian messages
             log.warning("no frame pipe (%s); frames go through actor messages", e)
-        self.pipe_ready.set()
+            return
+        self.pipe_address = address
+        self._notify((PIPE_READY, address))
 
     async def _main(self) -> None:
         await self._open_pipe()

@@ -21,6 +21,7 @@ def combine_status(
             by_host[host] = {
                 "manager": managers.get(host, {}),
                 "components": sorted(st.get("key", "") for h, st in csc if h == host),
+                "pipe_dropped": sum(st.get("pipe_dropped", 0) for h, st in csc if h == host),
                 "patterns": patterns.get(host, ""),
             }
     return {

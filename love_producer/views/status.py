@@ -13,6 +13,7 @@ def host_entry(status: dict, address: str) -> dict:
         "connected": bool(manager.get("connected")),
         "frames_per_s": round(float(manager.get("frames_per_s", 0.0)), 1),
         "dropped": int(manager.get("events_dropped", 0)),
+        "pipe_dropped": sum(int(c.get("pipe_dropped", 0)) for c in status.get("components", [])),
         "telemetry_replaced": int(manager.get("telemetry_replaced", 0)),
         "on_demand": status.get("on_demand", []),
     }
@@ -34,6 +35,7 @@ def status_document(status: dict, address: str) -> dict:
             host,
         )
         entry["patterns"] = part.get("patterns", "")
+        entry["pipe_dropped"] = int(part.get("pipe_dropped", 0))
         hosts.append(entry)
     return {"hosts": hosts, "unplaced": status.get("unplaced", []), "detail": status}
 
@@ -45,6 +47,9 @@ def format_status_line(st: dict) -> str:
         f"sent {m.get('frames_sent', 0)} frames ({m.get('frames_per_s', 0.0):.0f}/s)",
         f"dropped {m.get('events_dropped', 0)}",
     ]
+    pipe_dropped = sum(int(c.get("pipe_dropped", 0)) for c in st.get("components", []))
+    if pipe_dropped:
+        parts.append(f"{pipe_dropped} frames dropped in frame pipes (the manager link is behind)")
     for c in st.get("components", []):
         hb = "ok" if not c.get("heartbeat_lost") else f"lost {c.get('heartbeat_lost')}"
         parts.append(f"{c.get('key')}: state {c.get('summary_state')} hb {hb}")
