@@ -15,6 +15,7 @@ import os
 import time
 from datetime import timedelta
 
+import attrs
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
 from actors.edges.frame_pipe import PipeWriter
@@ -75,6 +76,8 @@ class CSCActor(ActorTypeDispatcher):
         if self.state is not None:
             return self._next()
         now = self.now()
+        if msg.start_time is None:
+            msg = attrs.evolve(msg, start_time=now)
         self.key = msg.component.key
         self.mc = msg.manager_client
         self.factory = sender

@@ -3,6 +3,8 @@ the check Thespian runs to place an actor on the host the Factory chose."""
 
 from __future__ import annotations
 
+from love_producer.fleet.core import HostInfo
+
 HOST = "love-actors.host"  # the member's id (its --name, default the host name)
 PATTERNS = "love-actors.patterns"  # component-name patterns it may run
 MANAGER_URL = "love-actors.manager_url"  # its manager (credentials come from its environment)
@@ -29,3 +31,13 @@ def capacity_of(capabilities: dict) -> int:
         return max(0, int(capabilities.get("capacity", 1000)))
     except (TypeError, ValueError):
         return 1000
+
+
+def host_info(capabilities: dict) -> HostInfo:
+    """What the fleet needs to know of a member, from its capabilities."""
+    return HostInfo(
+        patterns=capabilities.get(PATTERNS, ""),
+        capacity=capacity_of(capabilities),
+        manager_url=capabilities.get(MANAGER_URL, ""),
+        source=capabilities.get(SOURCE),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import attrs
 
+from love_producer.fleet.core import FleetConfig
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.kinds import KindSettings
@@ -75,6 +76,57 @@ class RunConfig:
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
 
+    def manager_client_start(self, url: str, own: bool, factory: object) -> StartManagerClient:
+        """The start message of a ManagerClient; ``own``: on the leader's own host, which
+        holds the password (a member reads its own PROCESS_CONNECTION_PASS)."""
+        return StartManagerClient(
+            url=url,
+            password=self.password if own else None,
+            factory=factory,
+            extra_names=self.on_demand_names,
+            max_message_bytes=self.max_message_bytes,
+            watch=self.watch,
+            record=self.record,
+        )
+
+    def csc_start(
+        self,
+        component: ComponentId,
+        info: ComponentInfo,
+        manager_client: object,
+        related: dict,
+        idle_timeout: float | None = None,
+        source_kind: str | None = None,
+    ) -> StartCSC:
+        """The start message of a CSC actor; ``source_kind`` overrides the source's kind
+        (a member host's own); the actor reads the start time from its own clock."""
+        source = self.source if source_kind is None else attrs.evolve(self.source, kind=source_kind)
+        return StartCSC(
+            component=component,
+            info=info,
+            source=source,
+            settings=self.csc,
+            manager_client=manager_client,
+            start_time=None,
+            idle_timeout=idle_timeout,
+            related=related,
+            kind=self.kind,
+            record=self.record,
+        )
+
+    def fleet_config(self) -> FleetConfig:
+        """What the fleet protocol (`love_producer.fleet.core`) needs of this configuration."""
+        return FleetConfig(
+            components=tuple(self.components),
+            manager_url=self.manager_url,
+            on_demand=self.on_demand,
+            idle_timeout=self.idle_timeout,
+            cluster=self.cluster,
+            own_host=self.host_id,
+            patterns=self.patterns,
+            capacity=self.capacity,
+        )
+
 
 @attrs.frozen
 class StartFactory:
@@ -99,7 +151,7 @@ class StartCSC:
     source: SourceConfig
     settings: CSCSettings
     manager_client: object  # ActorAddress
-    start_time: float
+    start_time: float | None  # None: when the CSC actor starts, by its clock
     idle_timeout: float | None = None  # on-demand components stop after this long unasked
     related: dict = attrs.field(factory=dict)
     kind: KindSettings = attrs.field(factory=KindSettings)

@@ -230,3 +230,46 @@ class Catalog:
             choices = f"{', '.join(head)} or {last}" if head else last
             message += f"; did you mean {choices}?"
         return message
+
+
+class Interfaces:
+    """The interfaces a running Factory hands out: those resolved at start, then the rest of
+    the catalog (``xml_dir`` or the built-in one), read on first need and kept.
+
+    Parameters
+    ----------
+    infos : dict
+        ComponentId -> ComponentInfo, resolved before start.
+    related : dict
+        Name -> ComponentInfo of the related interfaces resolved before start.
+    xml_dir : str or None
+        Where the catalog reads what was not resolved before start.
+    """
+
+    def __init__(self, infos: dict, related: dict, xml_dir: str | None) -> None:
+        self.infos = dict(infos)
+        self.given_related = dict(related)
+        self.xml_dir = xml_dir
+        self._catalog: Catalog | None = None
+
+    def info(self, cid: ComponentId, check_index: bool = True) -> ComponentInfo:
+        """``cid``'s interface; raises CatalogError (or ValueError for a bad index)."""
+        if cid not in self.infos:
+            if self._catalog is None:
+                self._catalog = Catalog.default(self.xml_dir)
+            info = self._catalog.get(cid.name)
+            if check_index:
+                info.check_index(cid.index)
+            self.infos[cid] = info
+        return self.infos[cid]
+
+    def related(self, names: tuple[str, ...]) -> dict:
+        """The given related interfaces, plus those of ``names`` the catalog has."""
+        related = dict(self.given_related)
+        for name in names:
+            if name not in related:
+                try:
+                    related[name] = self.info(ComponentId(name, 0), check_index=False)
+                except CatalogError:
+                    pass
+        return related
