@@ -26,6 +26,8 @@ from actors.messages import RunConfig, Started, StartFactory, StatusReply, Statu
 log = logging.getLogger("love_actors.system")
 
 FACTORY_NAME = "love-actors-factory"
+#: Longest wait for a SIGKILLed process to exit (a loaded machine may take a while).
+KILL_WAIT = 10.0
 
 
 class SystemError_(RuntimeError):
@@ -157,12 +159,18 @@ def _reap(before: set[int], actor_pids: set[int], session: int | None, grace: fl
     while leftovers and time.monotonic() < deadline:
         time.sleep(0.05)
         leftovers = [pid for pid in leftovers if process_alive(pid)]
-    for pid in leftovers + [p.pid for p in children if p.is_alive()]:
+    killed = leftovers + [p.pid for p in children if p.is_alive()]
+    for pid in killed:
         log.warning("process %d outlived the actor system; killing it", pid)
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    # SIGKILL is delivered asynchronously: return once every killed process has exited (a
+    # zombie waiting for its parent to reap it has), so callers see nothing left running.
+    deadline = time.monotonic() + KILL_WAIT
+    while any(process_alive(pid) for pid in killed) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @contextmanager
