@@ -29,14 +29,8 @@ from thespian.actors import (
 from actors.csc_actor import CSCActor
 from actors.edges.journal_files import read_journal
 from actors.edges.journal_source import JournalSource
-from actors.messages import (
-    FrameBatch,
-    ManagerConnected,
-    RegisterCSC,
-    Requests,
-    SourceConfig,
-    StartCSC,
-)
+from actors.edges.settings import SourceConfig
+from actors.messages import FrameBatch, ManagerConnected, RegisterCSC, Requests, StartCSC
 from love_producer import journal
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.journal import JournalError, Record

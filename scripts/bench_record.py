@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from actors.edges.catalog import Catalog
 from actors.edges.journal_files import JournalRecorder, NullRecorder
-from actors.messages import RecordConfig
+from actors.edges.settings import RecordConfig
 from love_producer.interfaces.component_id import parse_components
 from love_producer.journal import StartConfig, csc_actor_name
 from love_producer.kinds import KindSettings, make_csc_state

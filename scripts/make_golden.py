@@ -34,15 +34,8 @@ from actors.edges.journal_files import (
     make_recorder,
     read_journal,
 )
-from actors.messages import (
-    FrameBatch,
-    ManagerConnected,
-    RecordConfig,
-    RegisterCSC,
-    Requests,
-    SourceConfig,
-    StartCSC,
-)
+from actors.edges.settings import RecordConfig, SourceConfig
+from actors.messages import FrameBatch, ManagerConnected, RegisterCSC, Requests, StartCSC
 from actors.replay import Replay, replay_lines
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.journal import MANAGER_CLIENT, frame_line

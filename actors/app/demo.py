@@ -15,7 +15,8 @@ from actors.app.console import StopSignal, fail
 from actors.devtools.hub_server import HubServer
 from actors.devtools.watch_client import FrontendClient
 from actors.edges.catalog import Catalog, CatalogError
-from actors.messages import RunConfig, SourceConfig
+from actors.edges.settings import SourceConfig
+from actors.messages import RunConfig
 from actors.system import SystemError_, free_port, running_system
 from love_producer.interfaces.component_id import parse_components
 from love_producer.kinds import kind_of

@@ -13,8 +13,8 @@ from actors.app.console import StopSignal, fail
 from actors.app.run_config import source_config
 from actors.edges.catalog import Catalog, CatalogError
 from actors.edges.journal_files import make_recorder
+from actors.edges.settings import RecordConfig
 from actors.edges.sources import SourceError, open_source
-from actors.messages import RecordConfig
 from love_producer.interfaces.component_id import parse_components
 from love_producer.journal import StartConfig, csc_actor_name
 from love_producer.kinds import KindSettings, kind_of

@@ -14,8 +14,9 @@ import shlex
 import socket
 
 from actors.edges.catalog import Catalog
+from actors.edges.settings import RecordConfig, SourceConfig
 from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
-from actors.messages import RecordConfig, RunConfig, SourceConfig
+from actors.messages import RunConfig
 from love_producer.fleet.supervision import on_demand_match
 from love_producer.interfaces.component_id import parse_components
 from love_producer.kinds import KindSettings, kind_of

@@ -30,8 +30,8 @@ from websockets.asyncio.client import connect
 
 from actors.bench.proc import start_module
 from actors.edges.catalog import Catalog
+from actors.edges.settings import SourceConfig
 from actors.edges.sim_source import SimSource
-from actors.messages import SourceConfig
 from love_producer.interfaces.component_id import ComponentId, parse_components
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo
 from love_producer.link.manager_link import with_password

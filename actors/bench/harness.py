@@ -48,8 +48,9 @@ from actors.bench.proc import (
 from actors.bench.sink import SinkProcess
 from actors.bench.stats import offered_load, per_thousand, ratio, summit_mix
 from actors.edges.catalog import Catalog, CatalogError
+from actors.edges.settings import RecordConfig, SourceConfig
 from actors.edges.sim_source import SimSource
-from actors.messages import RecordConfig, RunConfig, SourceConfig
+from actors.messages import RunConfig
 from actors.system import free_port, running_system
 from love_producer.interfaces.component_id import ComponentId, parse_components
 from love_producer.kinds import kind_of

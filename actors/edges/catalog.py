@@ -152,6 +152,7 @@ class Catalog:
     def installed_ts_xml(cls) -> Catalog | None:
         """The ts_xml package of this Python (``lsst.ts.xml``), or None when not installed."""
         try:
+            # Optional: ts_xml's package is in Rubin's environments only.
             from lsst.ts import xml  # type: ignore[import-not-found]
         except ImportError:
             return None

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-from actors.messages import RecordConfig
+from actors.edges.settings import RecordConfig
 from love_producer import journal
 from love_producer.journal import JournalError, Record
 from love_producer.sal.samples import Sample

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import zlib
 
+from actors.edges.settings import SourceConfig
 from actors.edges.source_base import PolledSource
-from actors.messages import SourceConfig
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.kinds import kind_of

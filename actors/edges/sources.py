@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from actors.edges.journal_source import JournalFileSource, JournalSource
 from actors.edges.salobj_source import SalobjSource, SalobjUnavailable
+from actors.edges.settings import SourceConfig
 from actors.edges.sim_source import SimSource
 from actors.edges.source_base import SampleSource, SourceError
-from actors.messages import SourceConfig
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.journal import JournalError

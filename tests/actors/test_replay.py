@@ -14,14 +14,8 @@ from actors.app import cli
 from actors.csc_actor import CSCActor
 from actors.edges.catalog import Catalog
 from actors.edges.journal_files import read_journal
-from actors.messages import (
-    FrameBatch,
-    ManagerConnected,
-    RecordConfig,
-    Requests,
-    SourceConfig,
-    StartCSC,
-)
+from actors.edges.settings import RecordConfig, SourceConfig
+from actors.messages import FrameBatch, ManagerConnected, Requests, StartCSC
 from actors.replay import Replay, replay_lines
 from love_producer import journal
 from love_producer.interfaces.component_id import ComponentId

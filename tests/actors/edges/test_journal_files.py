@@ -16,8 +16,8 @@ from actors.edges.journal_files import (
     read_journal,
 )
 from actors.edges.journal_source import JournalSource
+from actors.edges.settings import RecordConfig, SourceConfig
 from actors.edges.sources import open_source
-from actors.messages import RecordConfig, SourceConfig
 from love_producer import journal
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.kinds import KindSettings

@@ -30,8 +30,8 @@ from actors.edges.catalog import Catalog
 from actors.edges.journal_files import make_recorder
 from actors.edges.journal_source import JournalFileSource
 from actors.edges.salobj_source import SalobjSource
+from actors.edges.settings import RecordConfig, SourceConfig
 from actors.edges.sim_source import SimSource
-from actors.messages import RecordConfig, SourceConfig
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.journal import StartConfig, csc_actor_name
