@@ -14,23 +14,7 @@ from love_producer.sal.samples import Sample
 from love_producer.state.csc_state import CSCSettings, GenericCSC
 from love_producer.wire.frames import Frame
 from love_producer.wire.requests import InitialStateRequest
-
-
-def sample(t: float, topic: str = "position", **data) -> Sample:
-    kind = "telemetry" if topic == "position" else "event"
-    return Sample("ATDome", 0, kind, topic, {"private_seqNum": 1, **data}, t)
-
-
-@pytest.fixture(scope="module")
-def atdome():
-    return Catalog.builtin().get("ATDome")
-
-
-def start_config(info, start_time: float = 100.0) -> journal.StartConfig:
-    return journal.StartConfig(
-        "ATDome", 0, info, CSCSettings(heartbeat_period=1.5), KindSettings(), start_time
-    )
-
+from tests.helpers.journal import sample, start_config
 
 # ------------------------------------------------------------------------- encode/decode
 

@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from actors.edges.catalog import Catalog
 from actors.edges.journal_files import (
     JournalRecorder,
     NullRecorder,
@@ -20,25 +19,7 @@ from actors.edges.settings import RecordConfig, SourceConfig
 from actors.edges.sources import open_source
 from love_producer import journal
 from love_producer.interfaces.component_id import ComponentId
-from love_producer.kinds import KindSettings
-from love_producer.sal.samples import Sample
-from love_producer.state.csc_state import CSCSettings
-
-
-def sample(t: float, topic: str = "position", **data) -> Sample:
-    kind = "telemetry" if topic == "position" else "event"
-    return Sample("ATDome", 0, kind, topic, {"private_seqNum": 1, **data}, t)
-
-
-@pytest.fixture(scope="module")
-def atdome():
-    return Catalog.builtin().get("ATDome")
-
-
-def start_config(info, start_time: float = 100.0) -> journal.StartConfig:
-    return journal.StartConfig(
-        "ATDome", 0, info, CSCSettings(heartbeat_period=1.5), KindSettings(), start_time
-    )
+from tests.helpers.journal import sample, start_config
 
 
 def test_recorder_rotates_and_bounds_the_folder(tmp_path, atdome):
