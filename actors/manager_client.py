@@ -18,6 +18,7 @@ import time
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
 from actors.edges.journal_files import NullRecorder, make_recorder
+from actors.edges.log_setup import add_secret, setup_actor_logging
 from actors.edges.websocket_link import (
     CONNECTED,
     DISCONNECTED,
@@ -72,6 +73,7 @@ class ManagerClient(ActorTypeDispatcher):
     def receiveMsg_StartManagerClient(self, msg: StartManagerClient, sender):
         if self.link is not None:
             return self._next()
+        setup_actor_logging()
         self.factory = msg.factory
         self.extra_names = msg.extra_names
         self.watch = msg.watch
@@ -81,6 +83,7 @@ class ManagerClient(ActorTypeDispatcher):
         password = msg.password
         if password is None:
             password = os.environ.get("PROCESS_CONNECTION_PASS", "")
+        add_secret(password)
         self.link = WebsocketLink(msg.url, password, msg.max_message_bytes)
         self._update_registration()
         self.link.start()

@@ -50,6 +50,16 @@ def add_host_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_log_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--log-level", type=int, default=None, help="Python log level (e.g. 10, 20)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    p.add_argument(
+        "--debug-libraries",
+        action="store_true",
+        help="with --log-level 10: also the debug lines of websockets and asyncio",
+    )
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--components",
@@ -91,8 +101,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send every stream in its own websocket message, as the upstream producer does",
     )
-    p.add_argument("--log-level", type=int, default=None, help="Python log level (e.g. 10, 20)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    add_log_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xml-dir", help="a ts_xml sal_interfaces folder (default: built-in)")
     p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
     p.add_argument("--admin-port", type=int, default=1900, help="this host's Thespian admin port")
-    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    add_log_options(p)
     add_host_options(p)
 
     p = sub.add_parser("demo", help="simulated components, a local manager and a live summary")

@@ -15,6 +15,7 @@ from actors.app.console import StopSignal, fail
 from actors.devtools.hub_server import HubServer
 from actors.devtools.watch_client import FrontendClient
 from actors.edges.catalog import Catalog, CatalogError
+from actors.edges.log_setup import setup_command_logging
 from actors.edges.settings import SourceConfig
 from actors.messages import RunConfig
 from actors.system import SystemError_, free_port, running_system
@@ -50,7 +51,7 @@ def run_demo(args) -> int:
     summary = Summary()
     state = {"connected": False}
     interactive = sys.stdout.isatty()
-    logging.basicConfig(level=logging.WARNING)
+    setup_command_logging(logging.WARNING)
     for name in ("actors.devtools.hub_server", "actors.devtools.hub_server.websockets"):
         logging.getLogger(name).setLevel(logging.WARNING)  # no per-connection lines
 

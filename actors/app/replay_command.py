@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from actors.app.console import fail
 from actors.app.run_config import read_password
 from actors.edges.journal_files import read_journal
+from actors.edges.log_setup import add_secret, setup_command_logging
 from actors.edges.websocket_link import WebsocketLink
 from actors.replay import Replay, Step
 from love_producer import journal
@@ -116,7 +117,8 @@ def run_replay(args: argparse.Namespace, env=os.environ) -> int:
         expected = open(args.expect) if args.expect else None  # noqa: SIM115
     except (ConfigError, journal.JournalError, OSError) as e:
         return fail(str(e))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    setup_command_logging(logging.WARNING)
+    add_secret(password)
     replay = Replay(records)
     mismatch = None
     context = None  # the input that made the first differing frame

@@ -4,7 +4,6 @@ Ctrl-C, SIGTERM or a stop from outside."""
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -20,6 +19,7 @@ from actors.app.run_config import (
     source_config,
 )
 from actors.edges.catalog import CatalogError
+from actors.edges.log_setup import DEBUG_LIBRARIES_ENV, add_secret, setup_command_logging
 from actors.hosts import HOST, capacity_of
 from actors.remote import admin_listening
 from actors.system import SystemError_, free_port, running_node, running_system
@@ -47,7 +47,11 @@ def run_start(args: argparse.Namespace) -> int:
             )
     except (ConfigError, CatalogError, ValueError) as e:
         return fail(str(e))
-    logging.basicConfig(level=log_level(args), format="%(asctime)s %(levelname)s %(message)s")
+    setup_command_logging(log_level(args), args.debug_libraries)
+    add_secret(config.password)
+    env = dict(env or {})
+    if args.debug_libraries:
+        env[DEBUG_LIBRARIES_ENV] = "1"
     stop = StopSignal()
     try:
         with running_system(
@@ -101,8 +105,11 @@ def run_node(args: argparse.Namespace) -> int:
     # Actors placed here read the password from the environment they inherit: it never
     # travels between hosts.
     env["PROCESS_CONNECTION_PASS"] = password
-    level = logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    level = log_level(args)
+    setup_command_logging(level, args.debug_libraries)
+    add_secret(password)
+    if args.debug_libraries:
+        env[DEBUG_LIBRARIES_ENV] = "1"
     stop = StopSignal()
     try:
         with running_node(args.admin_port, caps, env, level) as port:

@@ -4,6 +4,7 @@ logs, reconnect backoff and the initial_state registration schedule."""
 from __future__ import annotations
 
 import random
+import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
 
@@ -54,6 +55,23 @@ def redact(url: str) -> str:
     """The URL with its query removed, fit for logs (the query carries the password)."""
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(parts._replace(query="", fragment=""))
+
+
+_SECRET_PARAM = re.compile(r"\b(password|token)=[^&\s\"'<>]*", re.IGNORECASE)
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every ``password=``/``token=`` value and every one of ``secrets`` (as
+    typed and URL-encoded) replaced by ``***``: for log lines, errors and status."""
+    for secret in secrets:
+        if secret:
+            for form in {
+                secret,
+                urllib.parse.quote(secret, safe=""),
+                urllib.parse.quote_plus(secret),
+            }:
+                text = text.replace(form, "***")
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
 
 
 @attrs.define
