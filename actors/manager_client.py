@@ -22,6 +22,7 @@ from actors.edges.log_setup import add_secret, setup_actor_logging
 from actors.edges.websocket_link import (
     CONNECTED,
     DISCONNECTED,
+    FATAL,
     PIPE_READY,
     REQUESTS,
     WebsocketLink,
@@ -84,7 +85,7 @@ class ManagerClient(ActorTypeDispatcher):
         if password is None:
             password = os.environ.get("PROCESS_CONNECTION_PASS", "")
         add_secret(password)
-        self.link = WebsocketLink(msg.url, password, msg.max_message_bytes)
+        self.link = WebsocketLink(msg.url, password, msg.max_message_bytes, msg.settings)
         self._update_registration()
         self.link.start()
         log.info("manager client for %s started", redact(msg.url))
@@ -139,6 +140,8 @@ class ManagerClient(ActorTypeDispatcher):
             elif item[0] == REQUESTS:
                 self.recorder.requests(now, item[1], "link-requests")
                 self._route(item[1])
+            elif item[0] == FATAL:
+                self.recorder.event("link-fatal", now, item[1])
             elif item[0] == PIPE_READY:
                 for address in self.addresses.values():
                     self.send(address, FramePipe(item[1]))

@@ -13,6 +13,7 @@ from love_producer.fleet.core import FleetConfig
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.kinds import KindSettings
+from love_producer.link.manager_link import LinkSettings
 from love_producer.state.csc_state import CSCSettings
 from love_producer.wire.frames import Frame
 from love_producer.wire.requests import InitialStateRequest
@@ -45,6 +46,7 @@ class RunConfig:
     capacity: int = 1000  # most components this host runs itself
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
+    link_settings: LinkSettings = attrs.field(factory=LinkSettings)
 
     def manager_client_start(self, url: str, own: bool, factory: object) -> StartManagerClient:
         """The start message of a ManagerClient; ``own``: on the leader's own host, which
@@ -57,6 +59,7 @@ class RunConfig:
             max_message_bytes=self.max_message_bytes,
             watch=self.watch,
             record=self.record,
+            settings=self.link_settings if own else LinkSettings(),
         )
 
     def csc_start(
@@ -112,6 +115,7 @@ class StartManagerClient:
     max_message_bytes: int = 512 * 1024
     watch: bool = True  # ThespianWatch works (multiprocTCPBase); else poll with wakeups
     record: RecordConfig | None = None
+    settings: LinkSettings = attrs.field(factory=LinkSettings)  # named in refusals
 
 
 @attrs.frozen

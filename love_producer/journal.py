@@ -50,7 +50,7 @@ MANAGER_CLIENT = "manager-client"
 #: Inputs of a CSC actor.
 CSC_INPUTS = ("start", "wakeup", "watch", "requests", "connected")
 #: Inputs of the ManagerClient (what its websocket thread handed it).
-LINK_INPUTS = ("link-connected", "link-disconnected", "link-requests")
+LINK_INPUTS = ("link-connected", "link-disconnected", "link-requests", "link-fatal")
 #: CSC inputs that drain the source (their record carries ``samples``).
 STEP_INPUTS = ("start", "wakeup", "watch")
 

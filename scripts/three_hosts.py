@@ -89,7 +89,7 @@ def main() -> int:
                 "--components", "ATDome", "ATMCS", "MTHexapod:1", "MTMount", env=env,
             )  # fmt: skip
             commands.append(leader)
-            leader.wait_for("components streaming")
+            leader.wait_for(" started; connecting to ")
             for name, pattern in (("auxtel", "AT*"), ("maintel", "MT*")):
                 node = Command(
                     hosts, name, "node", "--leader", f"{lip}:1900", "--address",

@@ -166,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--to", metavar="URL", help="send the frames to a LOVE-manager, as a producer")
     p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="--to: give up (exit 1) when the manager cannot be reached within S s (default 30)",
+    )
+    p.add_argument(
         "--password-file",
         help="file holding the manager password for --to (default: $PROCESS_CONNECTION_PASS)",
     )

@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from actors.app.console import fail
-from actors.app.run_config import read_password
+from actors.app.run_config import link_settings, read_password
 from actors.edges.journal_files import read_journal
 from actors.edges.log_setup import add_secret, setup_command_logging
 from actors.edges.websocket_link import WebsocketLink
 from actors.replay import Replay, Step
 from love_producer import journal
-from love_producer.link.manager_link import ConfigError, manager_url, redact
+from love_producer.link.manager_link import ConfigError, LinkSettings, manager_url, redact
 
 
 def _speed(text: str) -> float | None:
@@ -63,6 +63,7 @@ def play_to_manager(
     password: str,
     names: Callable[[], Iterable[str]],
     connect_timeout: float = 30.0,
+    settings: LinkSettings | None = None,
     say: Callable[[str], None] = print,
 ) -> int:
     """Send replayed frames to a LOVE-manager as a producer would; returns frames submitted.
@@ -70,12 +71,14 @@ def play_to_manager(
     Frames go out as ``steps`` yields them (pace them with `paced`). Telemetry frames still
     waiting when a newer frame of their stream arrives are replaced, as in a live producer.
     """
-    link = WebsocketLink(url, password)
+    link = WebsocketLink(url, password, settings=settings)
     link.start()
     submitted = 0
     try:
         deadline = time.monotonic() + connect_timeout
         while not link.connected:
+            if link.fatal:
+                raise ConfigError(f"--to: {link.fatal}")
             if time.monotonic() > deadline:
                 raise ConnectionError(
                     f"not connected after {connect_timeout:.0f} s: {link.last_error}"
@@ -154,6 +157,8 @@ def run_replay(args: argparse.Namespace, env=os.environ) -> int:
                 url,
                 password,
                 lambda: {n for names in replay.names.values() for n in names},
+                connect_timeout=args.connect_timeout,
+                settings=link_settings(args, "--to"),
                 say=lambda text: print(text, file=sys.stderr, flush=True),
             )
         else:
@@ -165,8 +170,11 @@ def run_replay(args: argparse.Namespace, env=os.environ) -> int:
         out = None
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (no flush error at exit)
         return 0
-    except ConnectionError as e:
-        return fail(f"--to {redact(url)}: {e}")
+    except ConfigError as e:  # the manager refused the settings
+        return fail(str(e))
+    except ConnectionError as e:  # one-shot: no manager to be had within the bound
+        print(f"love-actors: --to {redact(url)}: {e}; giving up", file=sys.stderr)
+        return 1
     finally:
         if out is not None and out is not sys.stdout:
             out.close()

@@ -14,13 +14,15 @@ import shlex
 import socket
 
 from actors.edges.catalog import Catalog
+from actors.edges.journal_files import journal_parts
 from actors.edges.settings import RecordConfig, SourceConfig
 from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
 from actors.messages import RunConfig
 from love_producer.fleet.supervision import on_demand_match
-from love_producer.interfaces.component_id import parse_components
+from love_producer.interfaces.component_id import ComponentId, parse_components
+from love_producer.journal import JournalError, csc_actor_name
 from love_producer.kinds import KindSettings, kind_of
-from love_producer.link.manager_link import ConfigError, manager_url
+from love_producer.link.manager_link import ConfigError, LinkSettings, manager_url
 from love_producer.state.csc_state import CSCSettings
 
 
@@ -48,6 +50,10 @@ def source_config(args: argparse.Namespace):
             raise ConfigError("--source replay needs --journal DIR (a folder from --record)")
         if not os.path.isdir(args.journal):
             raise ConfigError(f"--journal {args.journal}: no such folder")
+        try:
+            journal_parts(args.journal)
+        except JournalError as e:
+            raise ConfigError(f"--journal {args.journal}: {e}") from None
     elif args.journal:
         raise ConfigError("--journal goes with --source replay")
     if args.replay_speed < 0:
@@ -117,6 +123,12 @@ def _components_from_env(args: argparse.Namespace, env) -> list[str]:
     return items
 
 
+def link_settings(args: argparse.Namespace, url_from: str) -> LinkSettings:
+    """Where the URL came from (``url_from``) and the password (the option or variable)."""
+    password_from = "--password-file" if args.password_file else "PROCESS_CONNECTION_PASS"
+    return LinkSettings(url_from=url_from, password_from=password_from)
+
+
 def read_password(args: argparse.Namespace, env) -> str:
     if args.password_file:
         try:
@@ -144,6 +156,16 @@ def _record_config(args: argparse.Namespace):
     )
 
 
+def recorded_components(parts: dict) -> list[str]:
+    """``Name[:index]`` of the CSC actors a journal has parts of."""
+    found = []
+    for actor in sorted(parts):
+        if actor.startswith("csc-"):
+            name, _, index = actor[4:].rpartition("-")
+            found.append(str(ComponentId(name, int(index))) if index.isdigit() else actor)
+    return found
+
+
 def build_run_config(args: argparse.Namespace, env=os.environ):
     """Validate options and resolve components; raises ConfigError or CatalogError."""
     items = args.components if args.components else _components_from_env(args, env)
@@ -155,6 +177,14 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
     password = read_password(args, env)
     catalog = Catalog.default(args.xml_dir)
     infos = catalog.resolve(ids)
+    if source.kind == "replay":
+        recorded = journal_parts(source.journal_dir)
+        missing = [str(c) for c in ids if csc_actor_name(c.name, c.index) not in recorded]
+        if missing:
+            raise ConfigError(
+                f"--journal {args.journal} holds no journal for {', '.join(missing)} "
+                f"(it has {', '.join(recorded_components(recorded))})"
+            )
     kind = KindSettings.from_env(env)
     related = {name: catalog.get(name) for cid in ids for name in kind_of(cid.name).related}
     on_demand_names = tuple(n for n in catalog.names() if on_demand_match(args.on_demand, n))
@@ -173,5 +203,8 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         idle_timeout=args.idle_timeout,
         max_message_bytes=0 if args.one_frame_per_message else 512 * 1024,
         record=_record_config(args),
+        link_settings=link_settings(
+            args, "--manager-url" if args.manager_url else "WEBSOCKET_HOST"
+        ),
     )
     return config, catalog

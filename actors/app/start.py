@@ -24,7 +24,7 @@ from actors.hosts import HOST, capacity_of
 from actors.remote import admin_listening
 from actors.system import SystemError_, free_port, running_node, running_system
 from love_producer.link.manager_link import ConfigError, manager_url, redact
-from love_producer.views.status import format_status_line
+from love_producer.views.status import first_contact, format_status_line, plural
 
 
 def run_start(args: argparse.Namespace) -> int:
@@ -58,11 +58,13 @@ def run_start(args: argparse.Namespace) -> int:
             config, args.admin_port, log_level(args), capabilities=caps, environment=env
         ) as system:
             started = system.started
-            print(
-                f"love-actors: {len(started.components)} components streaming to "
+            n = len(started.components)
+            where = (
                 f"{redact(config.manager_url)} (source {config.source.kind}, "
-                f"interfaces from {catalog.source}; admin port {system.admin_port}); Ctrl-C stops",
-                flush=True,
+                f"interfaces from {catalog.source}; admin port {system.admin_port})"
+            )
+            print(
+                f"love-actors: {plural(n, 'component')} started; connecting to {where}", flush=True
             )
             for error in started.errors:
                 print(f"love-actors: could not start {error}", file=sys.stderr)
@@ -70,18 +72,36 @@ def run_start(args: argparse.Namespace) -> int:
                 print(f"love-actors: recording a journal in {config.record.directory}", flush=True)
             if config.on_demand:
                 print(
-                    f"love-actors: on demand: {len(config.on_demand_names)} components match "
-                    f"{config.on_demand!r}",
+                    f"love-actors: on demand: {plural(len(config.on_demand_names), 'component')}"
+                    f" match {config.on_demand!r}",
                     flush=True,
                 )
+            streaming = False
+            said = ""
             next_status = time.monotonic() + (args.status_every or float("inf"))
-            while not stop.event.wait(2.0):
+            while not stop.event.wait(1.0 if not streaming else 2.0):
                 if not admin_listening(system.admin_port):
                     print("love-actors: the actor system was stopped from outside", flush=True)
                     break
+                st = None
+                if not streaming:
+                    st = system.status()
+                    state, why = first_contact(st) if st is not None else ("waiting", "")
+                    if state == "fatal":
+                        return fail(why)
+                    if state == "streaming":
+                        streaming = True
+                        print(
+                            f"love-actors: {plural(n, 'component')} streaming to "
+                            f"{redact(config.manager_url)}; Ctrl-C stops",
+                            flush=True,
+                        )
+                    elif why and why != said:
+                        said = why
+                        print(f"love-actors: {why}", flush=True)
                 if time.monotonic() >= next_status:
                     next_status += args.status_every
-                    st = system.status()
+                    st = st or system.status()
                     if st is not None:
                         print(format_status_line(st), flush=True)
     except SystemError_ as e:

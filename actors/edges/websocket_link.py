@@ -25,7 +25,10 @@ from actors.edges import frame_pipe
 from love_producer.link.manager_link import (
     REGISTRATION_PERIOD,
     Backoff,
+    LinkSettings,
+    RetryLog,
     redact,
+    refusal,
     registration_texts,
     with_password,
 )
@@ -41,6 +44,7 @@ CONNECTED = "connected"
 DISCONNECTED = "disconnected"
 REQUESTS = "requests"
 PIPE_READY = "pipe-ready"  # the frame pipe listens (`pipe_address`)
+FATAL = "fatal"  # the first connection was refused: the settings cannot work
 
 
 class WebsocketLink:
@@ -55,11 +59,21 @@ class WebsocketLink:
         producers; never logged.
     max_message_bytes : int
         Frames are packed into messages up to this size (0: one frame per message).
+    settings : LinkSettings
+        Where the URL and password came from, named in the message of a refused first
+        connection (`fatal`), after which the link stops trying.
     """
 
-    def __init__(self, url: str, password: str, max_message_bytes: int = 512 * 1024) -> None:
+    def __init__(
+        self,
+        url: str,
+        password: str,
+        max_message_bytes: int = 512 * 1024,
+        settings: LinkSettings | None = None,
+    ) -> None:
         self.url = url
         self._password = password
+        self.settings = settings or LinkSettings()
         self.max_message_bytes = max_message_bytes
         self.outbox = Outbox()
         self.events: queue.SimpleQueue = queue.SimpleQueue()
@@ -77,6 +91,11 @@ class WebsocketLink:
         self.frames_sent = 0
         self.invalid_inbound = 0
         self.last_error = ""
+        #: Why the settings cannot work (a refused first connection); the link has stopped.
+        self.fatal: str | None = None
+        self.state = "connecting"  # | "connected" | "retrying" | "failed"
+        self.state_since = time.time()
+        self._retry_log = RetryLog()
         self._rng = random.Random()
         self._register_now = False
         self._sending = False
@@ -90,11 +109,12 @@ class WebsocketLink:
 
     def submit(self, frames: Iterable[Frame]) -> None:
         frames = list(frames)
-        if frames:
+        if frames and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._put, frames)
 
     def set_registration(self, names: Iterable[str]) -> None:
-        self._loop.call_soon_threadsafe(self._set_names, set(names))
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._set_names, set(names))
 
     def drain(self) -> list[tuple]:
         """Everything the loop queued for the actor since the last call."""
@@ -149,9 +169,16 @@ class WebsocketLink:
             "telemetry_replaced": s.telemetry_replaced,
             "invalid_inbound": self.invalid_inbound,
             "last_error": self.last_error,
+            "fatal": self.fatal,
+            "state": self.state,
+            "state_since": self.state_since,
         }
 
     # --- loop side -------------------------------------------------------------------------
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state, self.state_since = state, time.time()
 
     def _notify(self, item: tuple) -> None:
         self.events.put(item)
@@ -205,13 +232,29 @@ class WebsocketLink:
                     compression=None,
                 ) as ws:
                     backoff.reset()
+                    self._retry_log.reset()
                     self.connected = True
                     self.connects += 1
-                    log.warning("connected to %s", redact(self.url))
+                    self._set_state("connected")
+                    log.info("connected to %s", redact(self.url))
                     await self._connected(ws)
                     self.last_error = "connection closed by the manager"
             except (TimeoutError, OSError, websockets.exceptions.WebSocketException) as e:
                 self.last_error = _describe(e)
+                if isinstance(e, websockets.exceptions.InvalidStatus):
+                    code = e.response.status_code
+                    verdict = refusal(
+                        code, self.url, bool(self._password), self.connects > 0, self.settings
+                    )
+                    if verdict is not None:
+                        self.fatal = verdict
+                        self._set_state("failed")
+                        log.info("%s", verdict)  # the command reports it and ends the run
+                        self._notify((FATAL, verdict))
+                        await self._stop.wait()  # no more attempts; the run ends
+                        break
+                    if code in (403, 404):  # it worked before: a redeploy, maybe
+                        log.error("manager %s answered %s", redact(self.url), self.last_error)
             finally:
                 if self.connected:
                     self.connected = False
@@ -219,12 +262,15 @@ class WebsocketLink:
             if self._stop.is_set():
                 break
             delay = backoff.next_delay(self._rng)
-            log.warning(
-                "manager %s unavailable (%s); retrying in %.1f s",
-                redact(self.url),
-                self.last_error,
-                delay,
-            )
+            self._set_state("retrying")
+            count = self._retry_log.failed(time.monotonic())
+            if count is not None:
+                log.warning(
+                    "manager %s not reachable yet (%s); retrying%s",
+                    redact(self.url),
+                    self.last_error,
+                    f" ({count} attempts failed in the last minute)" if count > 1 else "",
+                )
             try:
                 await asyncio.wait_for(self._stop.wait(), delay)
             except TimeoutError:
@@ -298,4 +344,10 @@ def _describe(e: BaseException) -> str:
         return f"HTTP {code}{hint}"
     if isinstance(e, websockets.exceptions.ConnectionClosed):
         return f"connection closed ({e.rcvd.code if e.rcvd else 'no close frame'})"
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(e, socket.gaierror):
+        return f"host name not found ({e.strerror})"
+    if isinstance(e, TimeoutError):
+        return "no answer in time"
     return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

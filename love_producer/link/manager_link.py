@@ -63,23 +63,23 @@ _SECRET_PARAM = re.compile(r"\b(password|token)=[^&\s\"'<>]*", re.IGNORECASE)
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every ``password=``/``token=`` value and every one of ``secrets`` (as
     typed and URL-encoded) replaced by ``***``: for log lines, errors and status."""
-    for secret in secrets:
-        if secret:
-            for form in {
-                secret,
-                urllib.parse.quote(secret, safe=""),
-                urllib.parse.quote_plus(secret),
-            }:
-                text = text.replace(form, "***")
+    quote, quote_plus = urllib.parse.quote, urllib.parse.quote_plus
+    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote_plus(s))}
+    for form in sorted(forms, key=len, reverse=True):  # a secret inside another goes last
+        text = text.replace(form, "***")
     return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
 
 
 @attrs.define
 class Backoff:
-    """Exponential reconnect delay with full jitter, reset after a good connection."""
+    """Exponential reconnect delay with jitter, reset after a good connection.
+
+    The ceiling is low (2 s; the upstream producer retries every 3 s): an attempt costs little,
+    and screens stay empty for as long as the link waits after the manager is back. What backs
+    off is the logging (`RetryLog`)."""
 
     initial: float = 0.5
-    maximum: float = 30.0
+    maximum: float = 2.0
     factor: float = 2.0
     attempts: int = 0
 
@@ -90,6 +90,64 @@ class Backoff:
 
     def reset(self) -> None:
         self.attempts = 0
+
+
+@attrs.frozen
+class LinkSettings:
+    """Where the link's URL and password came from, in the user's words, for messages that
+    say which setting to fix (``--manager-url`` or ``WEBSOCKET_HOST``;
+    ``--password-file`` or ``PROCESS_CONNECTION_PASS``)."""
+
+    url_from: str = "--manager-url"
+    password_from: str = "PROCESS_CONNECTION_PASS"
+
+
+def refusal(
+    status: int, url: str, password_set: bool, worked_before: bool, settings: LinkSettings
+) -> str | None:
+    """What an HTTP answer to the websocket handshake means for the run.
+
+    On the run's first connection a 403 or 404 says the settings are wrong: the message
+    returned names the setting to fix, and the run should end. Once the link has worked, the
+    same answers are retried (a manager being redeployed answers them for a while): None.
+    """
+    if worked_before or status not in (403, 404):
+        return None
+    if status == 404:
+        path = urllib.parse.urlsplit(url).path or "/"
+        return (
+            f"the manager has no websocket at {path} (HTTP 404): {settings.url_from} must "
+            "name the manager's websocket path, e.g. HOST:PORT/manager/ws/subscription"
+        )
+    if not password_set:
+        return (
+            "the manager asks for a producer password and none is set (HTTP 403): "
+            f"set {settings.password_from}"
+        )
+    return f"the manager refused the producer password (HTTP 403): check {settings.password_from}"
+
+
+@attrs.define
+class RetryLog:
+    """When a failed connection attempt deserves a log line: the first one, then one every
+    ``every`` seconds with the count since (not a line per attempt)."""
+
+    every: float = 60.0
+    failures: int = 0
+    _next: float | None = None
+
+    def failed(self, now: float) -> int | None:
+        """Count a failure; returns the failures to report now, or None to stay quiet."""
+        self.failures += 1
+        if self._next is not None and now < self._next:
+            return None
+        self._next = now + self.every
+        count, self.failures = self.failures, 0
+        return count
+
+    def reset(self) -> None:
+        self.failures = 0
+        self._next = None
 
 
 def registration_texts(names: Iterable[str], now: float) -> list[str]:

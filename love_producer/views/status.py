@@ -4,6 +4,11 @@ per member host; a single host gives one entry)."""
 from __future__ import annotations
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 component``, ``2 components``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def host_entry(status: dict, address: str) -> dict:
     """One host's line of the status: its components as ``Name:index``, the manager link."""
     manager = status.get("manager", {})
@@ -54,3 +59,27 @@ def format_status_line(st: dict) -> str:
         hb = "ok" if not c.get("heartbeat_lost") else f"lost {c.get('heartbeat_lost')}"
         parts.append(f"{c.get('key')}: state {c.get('summary_state')} hb {hb}")
     return "; ".join(parts)
+
+
+def managers(st: dict) -> list[dict]:
+    """Every manager link in a status: this host's and, on a leader, each member's."""
+    found = [st.get("manager") or {}]
+    found += [(part.get("manager") or {}) for part in (st.get("by_host") or {}).values()]
+    return [m for m in found if m]
+
+
+def first_contact(st: dict) -> tuple[str, str]:
+    """How far a starting run has got: ``("fatal", why)`` when a manager refused the
+    settings, ``("streaming", "")`` once a link has sent frames (or is up with nothing to
+    send yet), else ``("waiting", what for)``."""
+    links = managers(st)
+    for m in links:
+        if m.get("fatal"):
+            return "fatal", m["fatal"]
+    up = [m for m in links if m.get("connected")]
+    if any(m.get("frames_sent", 0) > 0 for m in up) or (up and not st.get("components")):
+        return "streaming", ""
+    if up:
+        return "waiting", "connected; waiting for the first frames"
+    errors = [m["last_error"] for m in links if m.get("last_error")]
+    return "waiting", "waiting for the manager" + (f" ({errors[0]})" if errors else "")

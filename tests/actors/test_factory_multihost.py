@@ -131,7 +131,7 @@ def test_placement_frames_from_every_host_and_failover():
                 wrap=hosts.prefix("leader"),
             )
             procs.append(leader)
-            leader.wait_for_line("components streaming", timeout=60)
+            leader.wait_for_line(" started; connecting to ", timeout=60)
             node("at", "AT*")
             node("mt", "MT*")
 

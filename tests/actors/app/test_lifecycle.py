@@ -107,7 +107,7 @@ def start_producer(admin_port: int, *components: str, env: dict | None = None) -
         *components,
         env=env,
     )
-    proc.wait_for_line("components streaming", timeout=60)
+    proc.wait_for_line(" started; connecting to ", timeout=60)
     return proc
 
 
@@ -209,7 +209,7 @@ def test_start_with_real_ts_xml_interfaces():
         "GenericCamera:1",
     )
     try:
-        line = proc.wait_for_line("components streaming", timeout=60)
+        line = proc.wait_for_line(" started; connecting to ", timeout=60)
         assert xml_dir in line
 
         def all_sampled():

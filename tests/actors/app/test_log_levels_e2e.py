@@ -31,7 +31,7 @@ def test_debug_level_streams_and_never_logs_the_password(extra: list[str]) -> No
             "--admin-port", "0", "--log-level", "10", "--status-every", "1", *extra,
             env={"PROCESS_CONNECTION_PASS": NASTY},
         )  # fmt: skip
-        producer.wait_for_line("components streaming", timeout=60)
+        producer.wait_for_line(" streaming to ", timeout=60)
 
         async def frontend() -> dict:
             async with FrontendClient(url, token=TOKEN) as fe:

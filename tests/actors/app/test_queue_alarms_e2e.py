@@ -33,7 +33,7 @@ def test_frontend_sees_scripts_finish_and_alarms_acknowledged():
         env={"PROCESS_CONNECTION_PASS": PASSWORD},
     )
     try:
-        producer.wait_for_line("components streaming", timeout=60)
+        producer.wait_for_line(" streaming to ", timeout=60)
 
         async def scenario() -> None:
             async with FrontendClient(url, token=TOKEN) as fe:

@@ -154,7 +154,7 @@ def test_producer_streams_to_hub_survives_restart_and_starts_on_demand():
     hubs = [hub]
     actor_pids: set[int] = set()
     try:
-        producer.wait_for_line("components streaming", timeout=60)
+        producer.wait_for_line(" streaming to ", timeout=60)
         assert PASSWORD not in producer.text()
 
         async def scenario() -> None:

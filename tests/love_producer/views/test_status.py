@@ -1,6 +1,6 @@
 """The status document (love_producer.views.status)."""
 
-from love_producer.views.status import host_entry, status_document
+from love_producer.views.status import first_contact, host_entry, plural, status_document
 
 
 def test_host_entry_shape():
@@ -30,3 +30,35 @@ def test_host_entry_shape():
         }
     ]
     assert host_entry({}, "x")["connected"] is False
+
+
+def test_first_contact_waits_streams_or_fails() -> None:
+    comp = [{"key": "ATDome:0"}]
+    assert first_contact({"manager": {}, "components": comp}) == (
+        "waiting",
+        "waiting for the manager",
+    )
+    down = {"manager": {"connected": False, "last_error": "connection refused"}, "components": comp}
+    assert first_contact(down) == ("waiting", "waiting for the manager (connection refused)")
+    up = {"manager": {"connected": True, "frames_sent": 0}, "components": comp}
+    assert first_contact(up)[0] == "waiting"
+    assert first_contact({**up, "components": []}) == ("streaming", "")  # nothing to send yet
+    sent = {"manager": {"connected": True, "frames_sent": 3}, "components": comp}
+    assert first_contact(sent) == ("streaming", "")
+    refused = {"manager": {"fatal": "HTTP 403: check X"}, "components": comp}
+    assert first_contact(refused) == ("fatal", "HTTP 403: check X")
+    # A leader without a link of its own streams through its members'.
+    leader = {
+        "manager": {},
+        "by_host": {"at": {"manager": {"connected": True, "frames_sent": 9}}},
+        "components": comp,
+    }
+    assert first_contact(leader) == ("streaming", "")
+
+
+def test_plural() -> None:
+    assert (plural(1, "component"), plural(0, "component"), plural(2, "frame")) == (
+        "1 component",
+        "0 components",
+        "2 frames",
+    )
