@@ -84,6 +84,10 @@ def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "c
         time.sleep(interval)
 
 
+#: Every Proc started, so a fixture can clean up what a failing test could not.
+STARTED: list[Proc] = []
+
+
 class Proc:
     """A ``love-actors`` command in its own session, with its output collected by lines."""
 
@@ -104,6 +108,7 @@ class Proc:
             text=True,
             start_new_session=True,
         )
+        STARTED.append(self)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

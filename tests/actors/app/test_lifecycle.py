@@ -107,7 +107,11 @@ def start_producer(admin_port: int, *components: str, env: dict | None = None) -
         *components,
         env=env,
     )
-    proc.wait_for_line(" started; connecting to ", timeout=60)
+    try:
+        proc.wait_for_line(" started; connecting to ", timeout=60)
+    except BaseException:
+        proc.kill_tree()  # the caller never gets it to clean up
+        raise
     return proc
 
 
