@@ -4,7 +4,6 @@ module."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -206,9 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--password",
         default=None,
-        help="producer password (default: $PROCESS_CONNECTION_PASS or dev_pass)",
+        help="producer password (default: --password-file, $PROCESS_CONNECTION_PASS or "
+        "dev_pass); shows in ps: prefer the file or the variable",
     )
+    p.add_argument("--password-file", help="file holding the producer password")
     p.add_argument("--token", action="append", default=[], help="a frontend token (repeatable)")
+    p.add_argument(
+        "--no-frontend-auth",
+        action="store_true",
+        help="accept frontends without a token (development only)",
+    )
     p.add_argument(
         "--legacy",
         action="store_true",
@@ -251,11 +257,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "hub":
-        password = args.password or os.environ.get("PROCESS_CONNECTION_PASS") or "dev_pass"
-        return hub_server.run_hub(
-            args.host, args.port, password, args.token, args.legacy, args.producer_delay
-        )
     if args.command == "watch":
         try:
             for s in args.streams:
@@ -275,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rebalance": control.run_rebalance,
         "stop": control.run_stop,
         "bench": run_bench,
+        "hub": hub_server.run_hub_command,
     }
     return commands[args.command](args)
 

@@ -13,8 +13,9 @@ EXIT_USAGE = 2
 
 
 def fail(message: str) -> int:
-    """Print ``message`` as an error and return `EXIT_USAGE`."""
-    print(f"love-actors: error: {message}", file=sys.stderr)
+    """Print ``message`` (one error per line) and return `EXIT_USAGE`."""
+    for line in message.splitlines() or [""]:
+        print(f"love-actors: error: {line}", file=sys.stderr)
     return EXIT_USAGE
 
 

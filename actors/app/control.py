@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 
 from actors.app.console import fail
 from actors.app.run_config import is_local_address, parse_leader
@@ -28,7 +29,7 @@ def run_status(args: argparse.Namespace) -> int:
         address = f"{st.get('host', 'localhost')}:{args.admin_port}"
         print(json.dumps(status_document(st, address), indent=1, sort_keys=True))
     else:
-        print(format_status_line(st))
+        print(format_status_line(st, time.time()))
     return 0
 
 

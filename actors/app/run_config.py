@@ -13,13 +13,13 @@ import os
 import shlex
 import socket
 
-from actors.edges.catalog import Catalog
+from actors.edges.catalog import Catalog, CatalogError
 from actors.edges.journal_files import journal_parts
 from actors.edges.settings import RecordConfig, SourceConfig
 from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
 from actors.messages import RunConfig
 from love_producer.fleet.supervision import on_demand_match
-from love_producer.interfaces.component_id import ComponentId, parse_components
+from love_producer.interfaces.component_id import ComponentId, split_components
 from love_producer.journal import JournalError, csc_actor_name
 from love_producer.kinds import KindSettings, kind_of
 from love_producer.link.manager_link import ConfigError, LinkSettings, manager_url
@@ -112,7 +112,15 @@ def _components_from_env(args: argparse.Namespace, env) -> list[str]:
     it = iter(words)
     for w in it:
         if w == "--log-level":
-            args.log_level = int(next(it, "20"))
+            value = next(it, None)
+            if value is None or not value.lstrip("-").isdigit():
+                raise ConfigError(
+                    "LOVE_CSC_PRODUCER has --log-level without a number "
+                    f"(got {value!r}; e.g. --log-level 10)"
+                    if value is not None
+                    else "LOVE_CSC_PRODUCER ends with --log-level and no number (e.g. 10)"
+                )
+            args.log_level = int(value)
         elif w.startswith("--"):
             raise ConfigError(
                 f"LOVE_CSC_PRODUCER has {w}, which love-actors does not support "
@@ -166,26 +174,54 @@ def recorded_components(parts: dict) -> list[str]:
     return found
 
 
+def check_options(args: argparse.Namespace) -> list[str]:
+    """Problems with the numeric options, in the words of the flags."""
+    problems = []
+    if args.telemetry_rate < 0:
+        problems.append(f"--telemetry-rate must be >= 0 (0: no limit), not {args.telemetry_rate:g}")
+    if args.idle_timeout <= 0:
+        problems.append(f"--idle-timeout must be > 0 seconds, not {args.idle_timeout:g}")
+    return problems
+
+
 def build_run_config(args: argparse.Namespace, env=os.environ):
-    """Validate options and resolve components; raises ConfigError or CatalogError."""
-    items = args.components if args.components else _components_from_env(args, env)
-    ids = parse_components(items or [])
-    if not ids and not args.on_demand:
-        raise ConfigError("no components: give --components NAME[:INDEX] ... or --on-demand")
-    source = source_config(args)
-    url = manager_url(args.manager_url, env)
-    password = read_password(args, env)
-    catalog = Catalog.default(args.xml_dir)
-    infos = catalog.resolve(ids)
-    if source.kind == "replay":
+    """Validate options and resolve components; raises ConfigError listing every problem,
+    one per line."""
+    problems: list[str] = []
+
+    def attempt(fn, *fn_args):
+        try:
+            return fn(*fn_args)
+        except (ConfigError, CatalogError, ValueError) as e:
+            problems.extend(str(e).splitlines())
+            return None
+
+    if args.components:
+        items = args.components
+    else:
+        items = attempt(_components_from_env, args, env) or []
+    ids, bad = split_components(items)
+    problems += bad
+    if not ids and not bad and not args.on_demand:
+        problems.append("no components: give --components NAME[:INDEX] ... or --on-demand")
+    problems += check_options(args)
+    source = attempt(source_config, args)
+    url = attempt(manager_url, args.manager_url, env)
+    password = attempt(read_password, args, env)
+    catalog = attempt(Catalog.default, args.xml_dir)
+    infos = attempt(catalog.resolve, ids) if catalog is not None else None
+    if source is not None and source.kind == "replay":
         recorded = journal_parts(source.journal_dir)
         missing = [str(c) for c in ids if csc_actor_name(c.name, c.index) not in recorded]
         if missing:
-            raise ConfigError(
+            problems.append(
                 f"--journal {args.journal} holds no journal for {', '.join(missing)} "
                 f"(it has {', '.join(recorded_components(recorded))})"
             )
-    kind = KindSettings.from_env(env)
+    kind = attempt(KindSettings.from_env, env)
+    record = attempt(_record_config, args)
+    if problems:
+        raise ConfigError("\n".join(problems))
     related = {name: catalog.get(name) for cid in ids for name in kind_of(cid.name).related}
     on_demand_names = tuple(n for n in catalog.names() if on_demand_match(args.on_demand, n))
     config = RunConfig(
@@ -202,7 +238,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         on_demand_names=on_demand_names,
         idle_timeout=args.idle_timeout,
         max_message_bytes=0 if args.one_frame_per_message else 512 * 1024,
-        record=_record_config(args),
+        record=record,
         link_settings=link_settings(
             args, "--manager-url" if args.manager_url else "WEBSOCKET_HOST"
         ),

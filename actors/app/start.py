@@ -103,7 +103,7 @@ def run_start(args: argparse.Namespace) -> int:
                     next_status += args.status_every
                     st = st or system.status()
                     if st is not None:
-                        print(format_status_line(st), flush=True)
+                        print(format_status_line(st, time.time()), flush=True)
     except SystemError_ as e:
         return fail(str(e))
     print("love-actors: stopped", flush=True)

@@ -9,6 +9,7 @@ one bounded send queue per client so a slow client never blocks the others.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import collections
 import contextlib
@@ -16,6 +17,7 @@ import errno
 import hmac
 import itertools
 import logging
+import os
 import re
 import signal
 import sys
@@ -28,7 +30,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from actors.edges.log_setup import add_secret, setup_command_logging
 from love_producer.hub.router import ClientKind, Delivery, HubRouter
+from love_producer.views.status import plural
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +42,10 @@ TICK_PERIOD = 1.0
 DRAIN_TIMEOUT = 2.0
 MAX_FRAME_SIZE = 16 * 2**20  # uvicorn's default ws_max_size, as in front of the manager
 
-# websockets logs raw request lines, query string included, at DEBUG: keep its logger at
-# INFO or above so passwords and tokens never reach a log.
+# websockets logs raw request lines, query string included, at DEBUG, and every connection
+# at INFO: keep its logger at WARNING (this module logs connections and refusals itself).
 _ws_log = logging.getLogger(__name__ + ".websockets")
-_ws_log.setLevel(logging.INFO)
+_ws_log.setLevel(logging.WARNING)
 
 
 class _ClientQueue:
@@ -65,6 +69,17 @@ class _ClientQueue:
         self.idle.clear()
         self.ready.set()
         return not dropped
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison of secrets, any characters (compare_digest takes only ASCII
+    text, so compare their UTF-8 bytes)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _peer(connection: ServerConnection) -> str:
+    address = connection.remote_address
+    return f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
 
 
 def _path_only(path: str) -> str:
@@ -105,6 +120,7 @@ class HubServer:
         queue_size: int = QUEUE_SIZE,
         clock: Callable[[], float] = time.time,
         producer_delay: float = 0.0,
+        frontend_auth: bool = True,
     ) -> None:
         self.host = host
         # Producers' handshakes wait this long after start: frontends can subscribe first
@@ -114,6 +130,7 @@ class HubServer:
         self._port = port
         self._password = password
         self._tokens = tuple(tokens)
+        self.frontend_auth = frontend_auth  # False: frontends need no token
         self._queue_size = queue_size
         self._clock = clock
         self.router = HubRouter(legacy=legacy, tracing=tracing)
@@ -179,30 +196,34 @@ class HubServer:
 
     # -- connections ---------------------------------------------------------------------
 
-    def _authenticate(self, query: str) -> ClientKind | None:
+    def _authenticate(self, query: str) -> tuple[ClientKind | None, str]:
+        """``(kind, "")`` for an accepted client, ``(None, why)`` for a refused one."""
         params = parse_qs(query)
         token = params.get("token", [""])[0]
         password = params.get("password", [""])[0]
-        if token and any(hmac.compare_digest(token, t) for t in self._tokens):
-            return "frontend"
-        if password and hmac.compare_digest(password, self._password):
-            return "producer"
-        return None
+        if password:
+            if _same(password, self._password):
+                return "producer", ""
+            return None, "wrong password"
+        if token:
+            if any(_same(token, t) for t in self._tokens):
+                return "frontend", ""
+            return None, "wrong token"
+        if not self.frontend_auth:
+            return "frontend", ""
+        return None, "no token or password"
 
     async def _check_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         parts = urlsplit(request.path)
+        peer = _peer(connection)
         if not ROUTE.match(parts.path):
-            log.info("rejected %s: no such endpoint (404)", parts.path)
+            log.info("refused %s from %s: unknown path (404)", parts.path, peer)
             return connection.respond(404, "Not Found: use /manager/ws/subscription\n")
-        kind = self._authenticate(parts.query)
+        kind, why = self._authenticate(parts.query)
         if kind is None:
-            log.info(
-                "rejected %s from %s: wrong or missing token/password (403)",
-                parts.path,
-                connection.remote_address,
-            )
+            log.info("refused %s from %s: %s (403)", parts.path, peer, why)
             return connection.respond(403, "Forbidden: wrong or missing token or password\n")
         if kind == "producer":
             wait = self._started_at + self.producer_delay - time.monotonic()
@@ -212,14 +233,14 @@ class HubServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
-        kind = self._authenticate(urlsplit(ws.request.path).query)
+        kind, _ = self._authenticate(urlsplit(ws.request.path).query)
         if kind is None:  # _check_request already refused it; defensive
             return
         cid = f"{kind}-{next(self._ids)}"
         queue = _ClientQueue(self._queue_size)
         self._clients[cid] = queue
         self.router.connect(cid, kind)
-        log.info("%s connected from %s on %s", cid, ws.remote_address, _path_only(ws.request.path))
+        log.info("%s connected from %s on %s", cid, _peer(ws), _path_only(ws.request.path))
         sender = asyncio.create_task(self._send_loop(ws, queue), name=f"hub-send-{cid}")
         try:
             async for message in ws:
@@ -290,13 +311,17 @@ def run_hub(
     tokens: Iterable[str] = (),
     legacy: bool = False,
     producer_delay: float = 0.0,
+    frontend_auth: bool = True,
 ) -> int:
     """Run a hub until SIGINT or SIGTERM.
 
     Prints ``hub listening on <url>`` once listening. Returns 0 after a clean stop, 2 if it
     cannot listen (for example the port is taken).
     """
-    server = HubServer(host, port, password, tokens, legacy, producer_delay=producer_delay)
+    server = HubServer(
+        host, port, password, tokens, legacy, producer_delay=producer_delay,
+        frontend_auth=frontend_auth,
+    )  # fmt: skip
     try:
         asyncio.run(_serve_until_signal(server))
     except OSError as exc:
@@ -304,3 +329,45 @@ def run_hub(
         print(f"hub: cannot listen on {host}:{port}: {reason or exc}", file=sys.stderr, flush=True)
         return 2
     return 0
+
+
+def hub_password(args: argparse.Namespace, env: dict) -> tuple[str, str]:
+    """``(password, where it came from)``; raises OSError for an unreadable file."""
+    if args.password:
+        return args.password, "--password"
+    if args.password_file:
+        with open(args.password_file) as f:
+            return f.read().strip(), f"--password-file {args.password_file}"
+    if env.get("PROCESS_CONNECTION_PASS"):
+        return env["PROCESS_CONNECTION_PASS"], "PROCESS_CONNECTION_PASS"
+    return "dev_pass", "the development default dev_pass"
+
+
+def run_hub_command(args: argparse.Namespace) -> int:
+    """``love-actors hub``: says where its secrets come from (never what they are)."""
+    if not args.token and not args.no_frontend_auth:
+        print(
+            "hub: give --token TOKEN (frontends must present it) or --no-frontend-auth",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        password, source = hub_password(args, dict(os.environ))
+    except OSError as e:
+        print(f"hub: cannot read --password-file: {e.strerror}", file=sys.stderr)
+        return 2
+    setup_command_logging(logging.INFO)
+    add_secret(password)
+    for token in args.token:
+        add_secret(token)
+    tokens = plural(len(args.token), "token")
+    print(
+        f"hub: producer password from {source}; "
+        + (f"frontends need one of {tokens} (--token)" if args.token else
+           "frontends need no token (--no-frontend-auth)"),
+        flush=True,
+    )  # fmt: skip
+    return run_hub(
+        args.host, args.port, password, args.token, args.legacy, args.producer_delay,
+        frontend_auth=not args.no_frontend_auth,
+    )  # fmt: skip

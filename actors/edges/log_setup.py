@@ -34,9 +34,13 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 _secrets: set[str] = set()
 
 
+#: Shorter secrets would redact ordinary words; query values are redacted whatever their size.
+MIN_SECRET = 4
+
+
 def add_secret(secret: str | None) -> None:
     """Redact ``secret`` from every later log line of this process."""
-    if secret:
+    if secret and len(secret) >= MIN_SECRET:
         _secrets.add(secret)
 
 

@@ -48,16 +48,28 @@ def parse_component(spec: str) -> ComponentId:
     return ComponentId(name, int(index_text))
 
 
-def parse_components(items: Iterable[str]) -> list[ComponentId]:
-    """Parse a list of items, each holding one or more space- or comma-separated specs.
-
-    Duplicates are removed, keeping the first occurrence.
-    """
+def split_components(items: Iterable[str]) -> tuple[list[ComponentId], list[str]]:
+    """The components of ``items`` (each one or more space- or comma-separated specs), with
+    duplicates removed keeping the first, and the error of every bad spec."""
     result: list[ComponentId] = []
+    errors: list[str] = []
     for item in items:
         for spec in re.split(r"[\s,]+", item.strip()):
-            if spec:
+            if not spec:
+                continue
+            try:
                 cid = parse_component(spec)
-                if cid not in result:
-                    result.append(cid)
+            except ValueError as e:
+                errors.append(str(e))
+                continue
+            if cid not in result:
+                result.append(cid)
+    return result, errors
+
+
+def parse_components(items: Iterable[str]) -> list[ComponentId]:
+    """As `split_components`; raises ValueError listing every bad spec, one per line."""
+    result, errors = split_components(items)
+    if errors:
+        raise ValueError("\n".join(errors))
     return result

@@ -28,6 +28,7 @@ def manager_url(url: str | None, env: Mapping[str, str]) -> str:
     ``ws://`` or ``wss://`` scheme is taken as is.
     """
     raw = url or env.get("WEBSOCKET_HOST", "")
+    setting = "--manager-url" if url else "WEBSOCKET_HOST"
     if not raw:
         raise ConfigError(
             "no manager URL: give --manager-url ws://HOST:PORT/manager/ws/subscription "
@@ -37,9 +38,9 @@ def manager_url(url: str | None, env: Mapping[str, str]) -> str:
         raw = "ws://" + raw
     parts = urllib.parse.urlsplit(raw)
     if parts.scheme not in ("ws", "wss"):
-        raise ConfigError(f"manager URL must start with ws:// or wss://, not {parts.scheme}://")
+        raise ConfigError(f"{setting} must start with ws:// or wss://, not {parts.scheme}://")
     if not parts.hostname:
-        raise ConfigError(f"manager URL has no host: {redact(raw)}")
+        raise ConfigError(f"{setting} has no host: {redact(raw)}")
     return raw
 
 

@@ -3,6 +3,8 @@ per member host; a single host gives one entry)."""
 
 from __future__ import annotations
 
+import datetime
+
 
 def plural(n: int, noun: str) -> str:
     """``1 component``, ``2 components``."""
@@ -45,20 +47,81 @@ def status_document(status: dict, address: str) -> dict:
     return {"hosts": hosts, "unplaced": status.get("unplaced", []), "detail": status}
 
 
-def format_status_line(st: dict) -> str:
+#: salobj's ``State`` (``summaryState.summaryState``).
+SUMMARY_STATES = {1: "DISABLED", 2: "ENABLED", 3: "FAULT", 4: "OFFLINE", 5: "STANDBY"}
+_LINK_WORDS = {
+    "connected": "manager connected",
+    "connecting": "manager connecting",
+    "retrying": "manager not connected",
+    "failed": "manager refused the settings",
+}
+
+
+def state_name(value: object) -> str:
+    """``ENABLED`` for 2; ``no summaryState yet`` for None; the number when unknown."""
+    if value is None:
+        return "no summaryState yet"
+    return SUMMARY_STATES.get(value, f"summaryState {value}")  # type: ignore[call-overload]
+
+
+def component_name(key: str) -> str:
+    """``ATDome`` for ``ATDome:0``, ``MTHexapod:1`` as it is."""
+    return key[:-2] if key.endswith(":0") else key
+
+
+def duration(seconds: float) -> str:
+    """``12 s``, ``3 min``, ``2 h 5 min``."""
+    s = max(0, int(seconds))
+    if s < 120:
+        return f"{s} s"
+    if s < 7200:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def clock(t: float) -> str:
+    """UTC time of day of Unix time ``t``."""
+    return datetime.datetime.fromtimestamp(t, tz=datetime.UTC).strftime("%H:%M:%S UTC")
+
+
+def link_text(m: dict, now: float) -> str:
+    """``manager connected since 06:41:24 UTC (12 s)``; why, when not connected."""
+    state = m.get("state") or ("connected" if m.get("connected") else "retrying")
+    text = _LINK_WORDS.get(state, f"manager {state}")
+    if state != "connected" and (m.get("fatal") or m.get("last_error")):
+        text += f" ({m.get('fatal') or m.get('last_error')})"
+    since = m.get("state_since")
+    if isinstance(since, int | float):
+        text += f" since {clock(since)} ({duration(now - since)})"
+    return text
+
+
+def heartbeat_text(c: dict, now: float) -> str:
+    lost, last = c.get("heartbeat_lost") or 0, c.get("last_heartbeat")
+    if lost:
+        return f"heartbeat lost ({lost} missed)"
+    if isinstance(last, int | float):
+        return f"heartbeat {max(0.0, now - last):.1f} s ago"
+    return "no heartbeat yet"
+
+
+def format_status_line(st: dict, now: float) -> str:
+    """One line for an operator: the manager link, then each component's state."""
     m = st.get("manager", {})
+    sent = plural(int(m.get("frames_sent", 0)), "frame")
     parts = [
-        f"manager {'up' if m.get('connected') else 'DOWN'}",
-        f"sent {m.get('frames_sent', 0)} frames ({m.get('frames_per_s', 0.0):.0f}/s)",
-        f"dropped {m.get('events_dropped', 0)}",
+        link_text(m, now),
+        f"sent {sent} ({m.get('frames_per_s', 0.0):.0f}/s)",
+        f"{plural(int(m.get('events_dropped', 0)), 'event')} dropped",
     ]
     pipe_dropped = sum(int(c.get("pipe_dropped", 0)) for c in st.get("components", []))
     if pipe_dropped:
         parts.append(f"{pipe_dropped} frames dropped in frame pipes (the manager link is behind)")
+    line = "; ".join(parts)
     for c in st.get("components", []):
-        hb = "ok" if not c.get("heartbeat_lost") else f"lost {c.get('heartbeat_lost')}"
-        parts.append(f"{c.get('key')}: state {c.get('summary_state')} hb {hb}")
-    return "; ".join(parts)
+        name = component_name(str(c.get("key", "?")))
+        line += f" | {name} {state_name(c.get('summary_state'))}, {heartbeat_text(c, now)}"
+    return line
 
 
 def managers(st: dict) -> list[dict]:

@@ -39,7 +39,7 @@ def test_debug_level_streams_and_never_logs_the_password(extra: list[str]) -> No
                 return await fe.next_frame(is_stream("ATDome", "position", 0, "telemetry"), 30)
 
         assert asyncio.run(frontend())  # telemetry flows at DEBUG
-        producer.wait_for_line("manager up", timeout=30)
+        producer.wait_for_line("manager connected since", timeout=30)
         producer.signal(signal.SIGINT)
         assert producer.wait(30) == 0
         log = producer.text()

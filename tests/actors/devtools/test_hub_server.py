@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from actors.devtools.hub_server import HubServer, _ClientQueue, run_hub
 from actors.devtools.watch_client import FrontendClient, parse_stream, run_watch, url_without_query
+from tests.helpers.proc_helpers import Proc, run_cli
 
 PASSWORD = "pw-secret"
 TOKEN = "tok-secret"
@@ -450,3 +452,56 @@ def test_run_hub_process_serves_and_stops_cleanly(sig: signal.Signals) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_password_of_any_characters_authenticates() -> None:
+    secret = "pä ss&#wörd"  # hmac.compare_digest refuses non-ASCII str: compare bytes
+
+    async def main() -> None:
+        async with HubServer(password=secret, tokens=[TOKEN]) as server:
+            quoted = urllib.parse.quote(secret, safe="")
+            async with FrontendClient(server.url, password=secret) as producer:
+                assert producer is not None and server.stats()["producers"] == 1
+            assert await handshake_status(f"{server.url}?password={quoted}x") == 403
+
+    run(main())
+
+
+def test_without_frontend_auth_a_frontend_needs_no_token_but_a_producer_its_password() -> None:
+    async def main() -> None:
+        async with HubServer(password=PASSWORD, frontend_auth=False) as server:
+            async with FrontendClient(server.url) as frontend:
+                await subscribed(frontend, "event", "ATDome", 0, "summaryState")
+            assert await handshake_status(f"{server.url}?password=wrong") == 403
+
+    run(main())
+
+
+def test_the_hub_command_needs_a_token_or_no_frontend_auth_and_names_its_secrets(
+    tmp_path,
+) -> None:
+    r = run_cli("hub", "--port", "0")
+    assert r.returncode == 2 and "--token" in r.stderr and "--no-frontend-auth" in r.stderr
+    (tmp_path / "pw").write_text("from-a-file\n")
+    hub = Proc("hub", "--port", "0", "--password-file", str(tmp_path / "pw"), "--token", TOKEN)
+    try:
+        line = hub.wait_for_line("hub: producer password from", timeout=20)
+        assert f"--password-file {tmp_path / 'pw'}" in line and "1 token (--token)" in line
+        url = hub.wait_for_line("hub listening on", timeout=20).split()[-1]
+
+        async def clients() -> None:
+            async with FrontendClient(url, password="from-a-file"):
+                pass
+            assert await handshake_status(f"{url}?token=nope") == 403
+            assert await handshake_status(url.replace("/manager/ws", "/elsewhere")) == 404
+
+        run(clients())
+        hub.signal(signal.SIGINT)
+        assert hub.wait(20) == 0
+        log = hub.text()
+        assert "producer-1 connected from 127.0.0.1:" in log
+        assert "refused /manager/ws/subscription from 127.0.0.1:" in log and "wrong token" in log
+        assert "unknown path (404)" in log
+        assert "from-a-file" not in log and TOKEN not in log
+    finally:
+        hub.kill_tree()

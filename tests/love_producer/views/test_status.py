@@ -1,6 +1,14 @@
 """The status document (love_producer.views.status)."""
 
-from love_producer.views.status import first_contact, host_entry, plural, status_document
+from love_producer.views.status import (
+    duration,
+    first_contact,
+    format_status_line,
+    host_entry,
+    plural,
+    state_name,
+    status_document,
+)
 
 
 def test_host_entry_shape():
@@ -62,3 +70,30 @@ def test_plural() -> None:
         "0 components",
         "2 frames",
     )
+
+
+def test_the_status_line_speaks_the_operators_language() -> None:
+    now = 1_800_000_100.0
+    st = {
+        "manager": {
+            "connected": True, "state": "connected", "state_since": 1_800_000_000.0,
+            "frames_sent": 1, "frames_per_s": 11.4, "events_dropped": 0,
+        },
+        "components": [
+            {"key": "ATDome:0", "summary_state": 2, "last_heartbeat": now - 0.42},
+            {"key": "MTHexapod:1", "summary_state": None, "last_heartbeat": None},
+            {"key": "Watcher:0", "summary_state": 5, "heartbeat_lost": 3},
+        ],
+    }  # fmt: skip
+    assert format_status_line(st, now) == (
+        "manager connected since 08:00:00 UTC (100 s); sent 1 frame (11/s); 0 events dropped"
+        " | ATDome ENABLED, heartbeat 0.4 s ago"
+        " | MTHexapod:1 no summaryState yet, no heartbeat yet"
+        " | Watcher STANDBY, heartbeat lost (3 missed)"
+    )
+    down = {"manager": {"state": "retrying", "last_error": "connection refused",
+                        "state_since": now - 600}}  # fmt: skip
+    assert format_status_line(down, now).startswith(
+        "manager not connected (connection refused) since 07:51:40 UTC (10 min)"
+    )
+    assert state_name(9) == "summaryState 9" and duration(7500) == "2 h 5 min"
