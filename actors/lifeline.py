@@ -57,7 +57,7 @@ class Lifeline(ActorTypeDispatcher):
             [
                 sys.executable,
                 "-m",
-                "actors.app.cli",
+                "actors.app.entry",
                 "stop",
                 "--admin-port",
                 str(self.watch.admin_port),

@@ -28,6 +28,7 @@ This module is pure: no files, no clock. Writers and readers live in ``actors/``
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -354,9 +355,25 @@ class Mismatch:
         return text
 
 
+def same_line(expected: str, actual: str) -> bool:
+    """Whether two output lines hold the same JSON value: spacing does not matter, the order
+    of keys does (fields keep their interface order on screens). Lines that are not JSON are
+    compared as text."""
+    if expected == actual:
+        return True
+    try:
+        return _ordered(expected) == _ordered(actual)
+    except ValueError:
+        return False
+
+
+def _ordered(line: str) -> object:
+    return json.loads(line, object_pairs_hook=list)
+
+
 def compare(expected_lines: Iterable[str], actual_lines: Iterable[str]) -> Mismatch | None:
-    """None when both give the same lines (trailing newlines ignored), else the first
-    difference."""
+    """None when both give the same lines (`same_line`; trailing newlines ignored), else the
+    first difference."""
     missing = object()
     exp_it, act_it = iter(expected_lines), iter(actual_lines)
     index = 0
@@ -367,6 +384,6 @@ def compare(expected_lines: Iterable[str], actual_lines: Iterable[str]) -> Misma
             return None
         e_text = None if e is missing else e.rstrip("\n")  # type: ignore[union-attr]
         a_text = None if a is missing else a.rstrip("\n")  # type: ignore[union-attr]
-        if e_text != a_text:
+        if e_text is None or a_text is None or not same_line(e_text, a_text):
             return Mismatch(index, e_text, a_text)
         index += 1

@@ -29,7 +29,7 @@ class Command:
     """``love-actors ARGS`` inside a host, its output read line by line."""
 
     def __init__(self, hosts: NamespaceHosts, host: str, *args: str, env: dict | None = None):
-        argv = hosts.command(host, [sys.executable, "-m", "actors.app.cli", *args])
+        argv = hosts.command(host, [sys.executable, "-m", "actors.app.entry", *args])
         self.popen = subprocess.Popen(
             argv, env={**ENV, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, cwd=REPO,
@@ -51,7 +51,7 @@ class Command:
 def placement(hosts: NamespaceHosts, timeout: float = 60.0) -> dict:
     """``status --json`` once every component is placed."""
     deadline = time.monotonic() + timeout
-    argv = hosts.command("leader", [sys.executable, "-m", "actors.app.cli", "status", "--json"])
+    argv = hosts.command("leader", [sys.executable, "-m", "actors.app.entry", "status", "--json"])
     while time.monotonic() < deadline:
         r = subprocess.run(argv, env=ENV, capture_output=True, text=True, cwd=REPO, timeout=30)
         doc = json.loads(r.stdout) if r.returncode == 0 else {}

@@ -4,7 +4,7 @@ module."""
 from __future__ import annotations
 
 import argparse
-import sys
+import importlib.metadata
 from collections.abc import Sequence
 
 from actors.app import control, demo, record, replay_command, start
@@ -47,6 +47,13 @@ def add_host_options(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="an extra capability this host advertises (repeatable)",
     )
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("love-actors")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        return "(not installed)"
 
 
 def add_log_options(p: argparse.ArgumentParser) -> None:
@@ -107,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="love-actors", description="LOVE producer as a Thespian actor system"
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("start", help="run the producer against a LOVE-manager")
@@ -280,6 +288,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     return commands[args.command](args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

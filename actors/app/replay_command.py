@@ -130,7 +130,7 @@ def run_replay(args: argparse.Namespace, env=os.environ) -> int:
     out = None
     if args.output:
         out = open(args.output, "w")  # noqa: SIM115
-    elif url is None:
+    elif url is None and expected is None:  # with --expect, only the verdict is printed
         out = sys.stdout
 
     def steps():

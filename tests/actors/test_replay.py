@@ -139,20 +139,24 @@ def test_a_changed_heartbeat_period_fails_and_names_the_first_difference(
 
 
 def test_a_state_machine_that_stops_answering_requests_fails_at_the_first_reply(
-    monkeypatch, capsys
+    monkeypatch, capsys, tmp_path
 ):
     monkeypatch.setattr(GenericCSC, "on_request", lambda self, req, now: [])
     case = CORPUS / "initial_state"
-    rc = cli.main(["replay", str(case / "journal"), "--expect", str(case / "expected.jsonl")])
+    out = tmp_path / "frames.jsonl"
+    rc = cli.main(
+        ["replay", str(case / "journal"), "--expect", str(case / "expected.jsonl"), "-o", str(out)]
+    )
     captured = capsys.readouterr()
+    assert captured.out == ""  # with --expect only the verdict is printed (on stderr)
     assert rc == 1
     # The first reply is the 2nd summaryState frame of the case (the 1st is the startup one).
     lines = (case / "expected.jsonl").read_text().splitlines()
     replies = [i for i, line in enumerate(lines) if '"stream":"summaryState"' in line]
     assert f"first difference at frame {replies[1] + 1}:" in captured.err
     assert f"  expected: {lines[replies[1]]}\n" in captured.err
-    # Up to there, the frames written to stdout are the golden ones.
-    assert captured.out.splitlines()[: replies[1]] == lines[: replies[1]]
+    # Up to there, the frames written to -o are the golden ones.
+    assert out.read_text().splitlines()[: replies[1]] == lines[: replies[1]]
 
 
 def test_more_frames_than_expected_is_a_mismatch(tmp_path, capsys):
@@ -243,3 +247,18 @@ def test_live_actor_recording_with_rotation_replays_to_the_same_frames(tmp_path)
     kinds = [s.record.kind for s in steps]
     assert kinds[0] == "start" and "requests" in kinds and kinds[-1] == "connected"
     assert kinds.count("wakeup") >= 20
+
+
+def test_expect_compares_json_values_and_prints_only_the_verdict(tmp_path, capsys):
+    case = CORPUS / "initial_state"
+    spaced = tmp_path / "spaced.jsonl"
+    spaced.write_text(
+        "".join(
+            json.dumps(json.loads(line), separators=(", ", ": ")) + "\n"
+            for line in (case / "expected.jsonl").read_text().splitlines()
+        )
+    )
+    assert cli.main(["replay", str(case / "journal"), "--expect", str(spaced)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "replay identical to" in captured.err and "(19 frames)" in captured.err

@@ -100,7 +100,7 @@ class Proc:
         full_env["LOVE_ACTORS_TEST_TAG"] = self.tag
         self.args = args
         self.popen = subprocess.Popen(
-            [*(wrap or []), sys.executable, "-m", "actors.app.cli", *args],
+            [*(wrap or []), sys.executable, "-m", "actors.app.entry", *args],
             cwd=REPO,
             env=full_env,
             stdout=subprocess.PIPE,
@@ -166,7 +166,7 @@ def run_cli(
     full_env.update(env or {})
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run(
-        [*(wrap or []), sys.executable, "-m", "actors.app.cli", *args],
+        [*(wrap or []), sys.executable, "-m", "actors.app.entry", *args],
         cwd=REPO,
         env=full_env,
         capture_output=True,

@@ -159,6 +159,15 @@ def test_compare_finds_the_first_difference():
     assert "frame 1" in text and "from character 12" in text and "(no more" not in text
 
 
+def test_compare_sees_json_values_not_spacing_but_key_order_and_numbers():
+    line = '{"t":1.5,"payload":{"a":[1,2],"b":"x"}}'
+    assert journal.compare([line], ['{ "t": 1.5, "payload": {"a": [1, 2], "b": "x"} }']) is None
+    assert journal.compare([line], ['{"t":1.50,"payload":{"a":[1,2],"b":"x"}}']) is None
+    assert journal.compare([line], ['{"payload":{"a":[1,2],"b":"x"},"t":1.5}']) is not None
+    assert journal.compare([line], ['{"t":1.5,"payload":{"a":[2,1],"b":"x"}}']) is not None
+    assert journal.compare(["not json"], ["not  json"]) is not None
+
+
 def test_frame_line_keeps_the_payload_text():
     frame = Frame("event", "ATDome", 0, "summaryState", '[{"summaryState":{"value":2.50}}]')
     line = journal.frame_line(12.5, "csc-ATDome-0", frame)
