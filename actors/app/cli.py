@@ -287,4 +287,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         "hub": hub_server.run_hub_command,
     }
     return commands[args.command](args)
-

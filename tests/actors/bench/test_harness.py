@@ -60,7 +60,7 @@ def test_sink_counts_streams_and_times_only_fresh_samples():
 
 
 @pytest.mark.e2e
-def test_bench_smoke_tiny_run_gives_sane_figures_and_leaves_nothing(tmp_path):
+def test_bench_smoke_tiny_run_gives_sane_figures_and_leaves_nothing(tmp_path, capsys):
     before = descendants(os.getpid())
     parser = argparse.ArgumentParser()
     add_bench_arguments(parser)
@@ -71,6 +71,19 @@ def test_bench_smoke_tiny_run_gives_sane_figures_and_leaves_nothing(tmp_path):
         + ["--record", str(journals)]
     )
     assert run_bench(args) == 0
+    printed = capsys.readouterr()
+    for side in ("ours", "baseline"):  # progress: the phase and what is left of it
+        assert f"bench: {side}: all 3 components streaming" in printed.err
+        assert f"bench: {side}: measuring, 3 s left" in printed.err
+    assert "ratio = ours / baseline" in printed.out
+    # The 10 Hz limit makes ours send fewer frames than the baseline's every sample: the
+    # table says so wherever that ratio is below 1.
+    for line in printed.out.splitlines():
+        if line.startswith("frames delivered /s"):
+            words = line.split()
+            value = float(words[-2] if words[-1] == "*" else words[-1])
+            assert (value < 1) == line.endswith(" *")
+            assert value >= 1 or "below 1 by design" in printed.out
     # --record: the actor path wrote a journal that replays (one CSC actor per component)
     (folder,) = journals.iterdir()
     actors = {r.actor for r in read_journal(str(folder))}
