@@ -1,5 +1,11 @@
-"""``love-actors demo``: simulated components streaming into a local hub, with a live
-summary computed from what a frontend subscribed to the hub receives."""
+"""``love-actors demo``: simulated components streaming into a local hub, and a first screen
+that shows what LOVE gets: each component's state, heartbeat and one live value with its
+recent trend, the ScriptQueue's scripts, the Watcher's alarms, computed from what a frontend
+subscribed to the hub receives.
+
+On a terminal the screen is a live table (rich); in a pipe or a log (``demo | tee log``) a
+plain-text table is printed every few seconds instead, with no terminal codes.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,12 @@ import secrets
 import sys
 import threading
 import time
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
 
 from actors.app.console import StopSignal, fail
 from actors.devtools.hub_server import HubServer
@@ -22,7 +34,51 @@ from actors.system import SystemError_, free_port, running_system
 from love_producer.interfaces.component_id import parse_components
 from love_producer.kinds import kind_of
 from love_producer.state.csc_state import CSCSettings
-from love_producer.views.summary import Summary, format_table
+from love_producer.views.summary import Summary, format_table, pick_value, sparkline, value_text
+
+INTRO = (
+    "LOVE is the Rubin Observatory's operator screens. love-actors carries each control "
+    "component's telemetry and events to the LOVE-manager, which feeds the screens. Here the "
+    "components are simulated and the manager is a local stand-in; this table is what a "
+    "screen subscribed to it receives."
+)
+PLAIN_EVERY = 5.0  # seconds between tables when the output is not a terminal
+STATE_STYLE = {"ENABLED": "green", "DISABLED": "yellow", "STANDBY": "cyan", "FAULT": "bold red"}
+
+
+def screen(summary: Summary, connected: bool, url: str, token: str, now: float) -> Group:
+    """The demo's screen as rich renderables."""
+    table = Table(expand=True, header_style="bold")
+    for column in ("component", "state", "heartbeat", "live value", "last seconds", "frames/s"):
+        table.add_column(column, justify="right" if column == "frames/s" else "left")
+    for row in summary.rows(now):
+        beat = row["heartbeat"]
+        table.add_row(
+            row["component"],
+            Text(row["summary_state"], style=STATE_STYLE.get(row["summary_state"], "")),
+            Text(beat, style="green" if beat == "ok" else "red" if beat != "-" else ""),
+            f"{row['value_name']} {value_text(row)}" if row["value_name"] else "-",
+            sparkline(row["history"][-24:]),
+            f"{row['frames_per_s']:.1f}",
+        )
+    parts: list = [Text(INTRO, style="dim"), table]
+    for index, text in sorted(summary.queues.items()):
+        parts.append(Text.assemble(("ScriptQueue:" + str(index), "bold"), "  ", text))
+    if summary.alarms:
+        parts.append(Text.assemble(("Watcher alarms", "bold"), "  ", summary.alarms))
+    link = "connected" if connected else "waiting for the producer"
+    watch = (
+        f"love-actors watch {url} event-ATDome-0-summaryState telemetry-ATDome-0-position "
+        f"--token {token}"
+    )
+    parts.append(
+        Panel(
+            Text.assemble(f"manager {url} ({link})\nraw frames in another terminal:\n  ", watch),
+            title="Ctrl-C stops",
+            title_align="right",
+        )
+    )
+    return Group(*parts)
 
 
 def run_demo(args) -> int:
@@ -48,12 +104,11 @@ def run_demo(args) -> int:
         related=related,
     )
     stop = StopSignal()
-    summary = Summary()
+    watch = {cid.name: w for cid, info in infos.items() if (w := pick_value(info)) is not None}
+    summary = Summary(watch=watch)
     state = {"connected": False}
     interactive = sys.stdout.isatty()
     setup_command_logging(logging.WARNING)
-    for name in ("actors.devtools.hub_server", "actors.devtools.hub_server.websockets"):
-        logging.getLogger(name).setLevel(logging.WARNING)  # no per-connection lines
 
     async def frontend(hub_ready: threading.Event, done: threading.Event) -> None:
         hub = HubServer("127.0.0.1", port, password, (token,))
@@ -77,6 +132,7 @@ def run_demo(args) -> int:
     done = threading.Event()
     hub_ready = threading.Event()
     thread = None
+    final: list = []
     try:
         # The actor system forks its processes first, while this process has one thread.
         with running_system(config, admin_port) as system:
@@ -87,25 +143,26 @@ def run_demo(args) -> int:
             if not hub_ready.wait(10):
                 return fail(f"the hub could not listen on port {port}")
             print(
-                f"demo: {len(system.started.components)} simulated components -> {url}"
-                f" (frontend token {token}); Ctrl-C stops",
+                f"demo: {len(system.started.components)} simulated components -> {url}",
                 flush=True,
             )
             deadline = time.monotonic() + args.duration if args.duration else None
-            while not stop.event.wait(1.0):
-                table = format_table(
-                    summary.rows(time.time()),
-                    state["connected"],
-                    url,
-                    summary.queues,
-                    summary.alarms,
-                )
-                if interactive:
-                    print("\x1b[H\x1b[2J" + table, flush=True)
-                else:
-                    print(table + "\n", flush=True)
-                if deadline and time.monotonic() >= deadline:
-                    break
+
+            def over() -> bool:
+                return deadline is not None and time.monotonic() >= deadline
+
+            if interactive:
+                console = Console()
+                with Live(console=console, refresh_per_second=4, transient=False) as live:
+                    while not stop.event.wait(0.25) and not over():
+                        live.update(screen(summary, state["connected"], url, token, time.time()))
+            else:
+                while not stop.event.wait(PLAIN_EVERY) and not over():
+                    rows = summary.rows(time.time())
+                    text = format_table(
+                        rows, state["connected"], url, summary.queues, summary.alarms
+                    )
+                    print(text + "\n", flush=True)
             final = summary.rows(time.time())
     except SystemError_ as e:
         return fail(str(e))
@@ -113,5 +170,7 @@ def run_demo(args) -> int:
         done.set()
         if thread is not None:
             thread.join(5)
+    for row in final:
+        del row["history"]
     print("demo: stopped; final summary " + json.dumps(final), flush=True)
     return 0

@@ -7,17 +7,34 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers.proc_helpers import REPO, run_cli, wait_until
 
 CASE = str(REPO / "tests" / "replay" / "scriptqueue" / "journal")
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 def command(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen(
+    p = subprocess.Popen(
         [sys.executable, "-m", "actors.app.entry", *args],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    STARTED.append(p)
+    return p
+
+
+@pytest.fixture(autouse=True)
+def _kill_what_was_started():
+    yield
+    while STARTED:
+        p = STARTED.pop()
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
 
 
 def loaded(pid: int, library: str) -> bool:
