@@ -49,12 +49,15 @@ class FieldInfo:
         Array length; 1 is a scalar.
     units : str
         Units string, ``"unitless"`` when not given.
+    choices : tuple of int
+        The values an enumerated field can take (its ts_xml enumeration), empty otherwise.
     """
 
     name: str
     sal_type: str = attrs.field(validator=attrs.validators.in_(PYTHON_TYPE_OF_SAL_TYPE))
     count: int = attrs.field(default=1, validator=attrs.validators.ge(1))
     units: str = "unitless"
+    choices: tuple[int, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def python_type(self) -> type:

@@ -25,7 +25,7 @@ FORMAT_VERSION = 1
 #: JSON key and TopicKind of each topic list of a component.
 _KINDS = (("telemetry", "telemetry"), ("events", "event"), ("commands", "command"))
 _COMPONENT_KEYS = {"format_version", "name", "index_enumeration"} | {k for k, _ in _KINDS}
-_FIELD_KEYS = {"name", "sal_type", "count", "units"}
+_FIELD_KEYS = {"name", "sal_type", "count", "units", "choices"}
 
 
 def _check_version(d: Mapping[str, Any], what: str) -> None:
@@ -49,6 +49,8 @@ def _field_to_json(field: FieldInfo) -> dict[str, Any]:
         d["count"] = field.count
     if field.units != "unitless":
         d["units"] = field.units
+    if field.choices:
+        d["choices"] = list(field.choices)
     return d
 
 
@@ -60,6 +62,7 @@ def _field_from_json(d: Mapping[str, Any], what: str) -> FieldInfo:
             sal_type=d["sal_type"],
             count=int(d.get("count", 1)),
             units=d.get("units", "unitless"),
+            choices=tuple(int(v) for v in d.get("choices", ())),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{what}: bad field {dict(d)!r}: {e}") from None

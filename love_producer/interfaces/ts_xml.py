@@ -1,7 +1,8 @@
 """Build interface descriptions from ts_xml XML text.
 
 Pure parsing: callers read the files and pass their text (or bytes) in. Only facts are kept
-(names, IDL types, counts, units); descriptions are never read. The assembly of a component
+(names, IDL types, counts, units, the values of enumerated fields); descriptions are read only
+to tie a field to its enumeration. The assembly of a component
 follows ts_xml's own rules: the ``mandatory`` generics, then each ``AddedGenerics`` entry (a
 category, or one generic topic by SAL name when the entry holds a ``_``), then the component's
 own topics; every topic starts with the private fields. ``ackcmd`` is left out: it is never
@@ -10,6 +11,7 @@ forwarded to LOVE.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 
@@ -41,6 +43,67 @@ _SAL_PREFIX: dict[str, str] = {"telemetry": "", "event": "logevent_", "command":
 
 #: Category every component gets without listing it.
 MANDATORY = "mandatory"
+
+#: Fields tied to an enumeration that their description does not name.
+_KNOWN_ENUMS = {("summaryState", "summaryState"): "SummaryStates"}
+_PAIR = re.compile(r"\b[A-Za-z]\w*\s*=\s*(-?\d+)\b")
+Enums = Mapping[str, tuple[int, ...]]
+
+
+def _enum_values(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """``(name, values)`` of one ``<Enumeration>`` (``Prefix_Item[=value], ...``): numbered
+    from 1 unless values are given (decimal, ``0x`` hex, leading-zero octal as written)."""
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if not items:
+        return None
+    name = items[0].split("_", 1)[0].split("=", 1)[0].strip()
+    values: list[int] = []
+    nxt = 1
+    for item in items:
+        _, sep, value = item.partition("=")
+        if sep:
+            value = value.strip().lower()
+            nxt = int(value, 16) if value.startswith("0x") else int(value, 10)
+        values.append(nxt)
+        nxt += 1
+    return name, tuple(values)
+
+
+def parse_enumerations(xml_text: XmlText) -> dict[str, tuple[int, ...]]:
+    """The file-level ``<Enumeration>`` elements of one ts_xml file, by enumeration name."""
+    root = ET.fromstring(xml_text)
+    found = {}
+    for parent in [root, *root]:  # file level (SALGenerics keeps them one level down)
+        for element in parent.findall("Enumeration"):
+            parsed = _enum_values(element.text or "")
+            if parsed is not None:
+                found[parsed[0]] = parsed[1]
+    return found
+
+
+def field_choices(topic: str, item: ET.Element, enums: Enums) -> tuple[int, ...]:
+    """The values an ``<item>`` may take: its own legacy ``<Enumeration>``, the enumeration
+    its description names ("A ShutterDoorState enumeration."), or ``name=value`` pairs its
+    description lists ("error=40, warning=30, info=20, debug=10"); empty for other fields
+    and for bit masks of enumeration values."""
+    own = _text(item, "Enumeration")
+    if own:
+        parsed = _enum_values(own)
+        return parsed[1] if parsed else ()
+    name = _text(item, "EFDB_Name") or ""
+    known = _KNOWN_ENUMS.get((topic, name))
+    if known in enums:
+        return enums[known]
+    description = _text(item, "Description") or ""
+    if "mask" in description.lower():
+        return ()
+    for enum_name, values in enums.items():
+        if re.search(rf"\b{re.escape(enum_name)}\b[^.;]*\benum", description):
+            return values
+    pairs = _PAIR.findall(description)
+    if len(pairs) >= 2:
+        return tuple(sorted({int(v) for v in pairs}))
+    return ()
 
 
 @attrs.frozen
@@ -96,7 +159,7 @@ def _text(element: ET.Element, tag: str) -> str | None:
     return text or None
 
 
-def _parse_field(item: ET.Element, topic: str) -> FieldInfo:
+def _parse_field(item: ET.Element, topic: str, enums: Enums) -> FieldInfo:
     name = _text(item, "EFDB_Name")
     if name is None:
         raise ValueError(f"topic {topic!r}: an <item> has no EFDB_Name")
@@ -110,7 +173,8 @@ def _parse_field(item: ET.Element, topic: str) -> FieldInfo:
         raise ValueError(f"topic {topic!r} field {name!r}: bad Count {count_text!r}") from None
     if count < 1:
         raise ValueError(f"topic {topic!r} field {name!r}: Count must be >= 1, not {count}")
-    return FieldInfo(name, sal_type, count, _text(item, "Units") or "unitless")
+    choices = field_choices(topic, item, enums) if sal_type != "string" else ()
+    return FieldInfo(name, sal_type, count, _text(item, "Units") or "unitless", choices)
 
 
 def _parse_topics(root: ET.Element, kind: TopicKind) -> list[tuple[str, ET.Element]]:
@@ -127,8 +191,8 @@ def _parse_topics(root: ET.Element, kind: TopicKind) -> list[tuple[str, ET.Eleme
     return topics
 
 
-def _fields_of(element: ET.Element, topic: str) -> list[FieldInfo]:
-    fields = [_parse_field(item, topic) for item in element.findall("item")]
+def _fields_of(element: ET.Element, topic: str, enums: Enums) -> list[FieldInfo]:
+    fields = [_parse_field(item, topic, enums) for item in element.findall("item")]
     seen: set[str] = set()
     for field in fields:
         if field.name in seen:
@@ -137,11 +201,14 @@ def _fields_of(element: ET.Element, topic: str) -> list[FieldInfo]:
     return fields
 
 
-def parse_topic_file(xml_text: XmlText, kind: TopicKind) -> list[tuple[str, list[FieldInfo]]]:
+def parse_topic_file(
+    xml_text: XmlText, kind: TopicKind, enums: Enums | None = None
+) -> list[tuple[str, list[FieldInfo]]]:
     """Topics of one ``<CSC>_{Telemetry,Events,Commands}.xml`` file, in file order.
 
     Names have the component prefix and ``logevent_``/``command_`` removed. Fields are the
-    ``<item>`` entries only (no private fields).
+    ``<item>`` entries only (no private fields). ``enums`` are the enumerations fields may
+    name (default: this file's own).
 
     Raises
     ------
@@ -151,7 +218,9 @@ def parse_topic_file(xml_text: XmlText, kind: TopicKind) -> list[tuple[str, list
     root = ET.fromstring(xml_text)
     if root.tag != _ROOT_TAG[kind]:
         raise ValueError(f"expected a <{_ROOT_TAG[kind]}> file for {kind}, got <{root.tag}>")
-    return [(name, _fields_of(element, name)) for name, element in _parse_topics(root, kind)]
+    if enums is None:
+        enums = parse_enumerations(xml_text)
+    return [(name, _fields_of(element, name, enums)) for name, element in _parse_topics(root, kind)]
 
 
 def parse_subsystems(xml_text: XmlText) -> dict[str, SubsystemEntry]:
@@ -174,6 +243,7 @@ def parse_subsystems(xml_text: XmlText) -> dict[str, SubsystemEntry]:
 def parse_generics(xml_text: XmlText) -> GenericTopics:
     """Generic events and commands of SALGenerics.xml with their ``Category``."""
     root = ET.fromstring(xml_text)
+    enums = parse_enumerations(xml_text)
     found: dict[str, list[GenericTopic]] = {"event": [], "command": []}
     for kind in found:
         for topic_set in root.iter(_ROOT_TAG[kind]):
@@ -183,7 +253,7 @@ def parse_generics(xml_text: XmlText) -> GenericTopics:
                         name=name,
                         kind=kind,
                         category=_text(element, "Category"),
-                        fields=tuple(_fields_of(element, name)),
+                        fields=tuple(_fields_of(element, name, enums)),
                     )
                 )
     return GenericTopics(events=tuple(found["event"]), commands=tuple(found["command"]))
@@ -241,10 +311,15 @@ def build_component(
 
     for generic in _generic_topics(entry, generics):
         add(generic.name, generic.kind, generic.fields)
+    # A field may name an enumeration another file of the component defines.
+    enums: dict[str, tuple[int, ...]] = {}
+    for text in own_files.values():
+        if text is not None:
+            enums.update(parse_enumerations(text))
     for kind in ("telemetry", "event", "command"):
         text = own_files.get(kind)
         if text is not None:
-            for name, fields in parse_topic_file(text, kind):
+            for name, fields in parse_topic_file(text, kind, enums):
                 add(name, kind, fields)
     return ComponentInfo(
         name=entry.name,

@@ -41,7 +41,7 @@ from love_producer.sim.component import (
     rev_code,
     silent_window,
 )
-from love_producer.sim.values import PRIVATE_NAMES
+from love_producer.sim.values import PRIVATE_NAMES, sim_default
 
 #: Seconds after start of the first cycle (the default schedule is ENABLED at 4 s).
 CYCLE_START = 6.0
@@ -511,5 +511,5 @@ class SimulatedScriptQueue:
             if f.name in PRIVATE_NAMES:
                 data[f.name] = private[f.name]
             else:
-                data[f.name] = fields.get(f.name, f.default_value())
+                data[f.name] = fields.get(f.name, sim_default(f))
         return Sample(component, index, "event", topic, data, t)

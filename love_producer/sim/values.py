@@ -49,6 +49,20 @@ _ROTATE_MAX = 3
 #: Float arrays: samples between moves of the common offset.
 _OFFSET_EVERY = 8
 _WORDS = ("ok", "idle", "ready", "moving", "tracking", "parked")
+#: Texts of message-like string fields, as a CSC words them ({} is a number).
+_SENTENCES = (
+    "Moving to azimuth {:.1f} deg",
+    "Moving to elevation {:.1f} deg",
+    "Target reached; position error {:.3f} deg",
+    "Tracking; following error {:.4f} deg",
+    "Configuration applied in {:.1f} s",
+    "Temperature {:.1f} C within limits",
+    "Command accepted; it should take {:.1f} s",
+    "Heartbeat of the low-level controller back after {:.1f} s",
+    "Reconnected to the controller after {:.0f} attempts",
+)
+#: String fields whose values are sentences rather than words (lower-case substrings).
+_MESSAGE_NAMES = ("message", "text", "report", "reason", "explanation")
 
 
 def python_type_of(field: FieldInfo) -> type:
@@ -209,6 +223,23 @@ def _bool_flips(rng: random.Random, count: int) -> Generator:
     return scalar
 
 
+def _sentence(rng: random.Random) -> str:
+    return rng.choice(_SENTENCES).format(rng.uniform(0.0, 360.0))
+
+
+def _picker(field: FieldInfo, rng: random.Random) -> Callable[[Any], Any]:
+    """A new value for a rarely changing scalar of ``field``, whatever the old one."""
+    if field.choices:
+        choices = field.choices
+        return lambda _x: rng.choice(choices)
+    name = field.name.lower()
+    if name == "traceback":  # a CSC sends one only with an error
+        return lambda _x: ""
+    if any(word in name for word in _MESSAGE_NAMES):
+        return lambda _x: _sentence(rng)
+    return lambda _x: rng.choice(_WORDS)
+
+
 def _words(rng: random.Random, count: int) -> Generator:
     """Short words that change rarely."""
     rand = rng.random
@@ -251,9 +282,28 @@ def _sparse_changes(
     return array
 
 
+def _choices(field: FieldInfo, rng: random.Random) -> Generator:
+    """Values of an enumerated field: one of its choices, changing now and then."""
+    change = _picker(field, rng)
+    row = [change(None) for _ in range(field.count)]
+    if field.count > 1:
+        return _sparse_changes(rng.random, row, _INT_CHANGE, change)
+    value = row[0]
+
+    def scalar() -> int:
+        nonlocal value
+        if rng.random() < _INT_CHANGE:
+            value = change(value)
+        return value
+
+    return scalar
+
+
 def field_generator(field: FieldInfo, rng: random.Random) -> Generator:
     """Generator of one field's values: a scalar, or a fresh list of ``count`` elements."""
     kind = python_type_of(field)
+    if field.choices and kind is int:
+        return _choices(field, rng)
     if kind is float:
         lo, hi = float_bounds(field)
         return _float_walk(rng, lo, hi, field.count)
@@ -264,14 +314,19 @@ def field_generator(field: FieldInfo, rng: random.Random) -> Generator:
     return _words(rng, field.count)
 
 
-def _rare_scalar(kind: type, rng: random.Random) -> tuple[object, float, Callable[[Any], Any]]:
-    """(initial value, change probability per sample, change) of a bool, int or str scalar."""
+def _rare_scalar(
+    field: FieldInfo, rng: random.Random
+) -> tuple[object, float, Callable[[Any], Any]]:
+    """(initial value, change probability per sample, change) of a bool, int or str scalar:
+    an enumerated int stays within its choices, a message-like string reads as a sentence."""
+    kind = python_type_of(field)
     rand = rng.random
     if kind is bool:
         return rand() < 0.5, _BOOL_FLIP, operator.not_
-    if kind is int:
+    if kind is int and not field.choices:
         return rng.randint(*_INT_BOUNDS), _INT_CHANGE, _int_change(rand)
-    return rng.choice(_WORDS), _STR_CHANGE, lambda _x: rng.choice(_WORDS)
+    change = _picker(field, rng)
+    return change(None), _INT_CHANGE if kind is int else _STR_CHANGE, change
 
 
 def topic_generator(fields: Iterable[FieldInfo], rng: random.Random) -> TopicGenerator:
@@ -292,7 +347,7 @@ def topic_generator(fields: Iterable[FieldInfo], rng: random.Random) -> TopicGen
     for i, field in enumerate(fields):
         kind = python_type_of(field)
         if field.count == 1 and kind is not float:
-            value, p, change = _rare_scalar(kind, rng)
+            value, p, change = _rare_scalar(field, rng)
             row.append(value)
             slots.append(i)
             changes.append(change)
@@ -320,6 +375,15 @@ def topic_generator(fields: Iterable[FieldInfo], rng: random.Random) -> TopicGen
     return values
 
 
+def sim_default(field: FieldInfo) -> object:
+    """What a simulator writes into a field it sets no value for: the first value of an
+    enumerated field (0 is often outside the enumeration), else salobj's default."""
+    if field.choices:
+        first = field.choices[0]
+        return [first] * field.count if field.count > 1 else first
+    return field.default_value()
+
+
 def _coerce(value: object, kind: type, count: int) -> object:
     """``value`` as ``kind`` (repeated ``count`` times for arrays); the default on failure."""
     try:
@@ -331,11 +395,12 @@ def _coerce(value: object, kind: type, count: int) -> object:
 
 def fixed_values(fields: Iterable[FieldInfo], overrides: Mapping[str, object]) -> TopicGenerator:
     """Generator of constant values: ``overrides`` by field name (coerced to the field's type),
-    the field's default otherwise. Arrays are fresh lists on every call."""
+    else the first value of an enumerated field, else the field's default. Arrays are fresh
+    lists on every call."""
     values = []
     for f in fields:
         kind = python_type_of(f)
-        values.append(_coerce(overrides.get(f.name, kind()), kind, f.count))
+        values.append(_coerce(overrides.get(f.name, sim_default(f)), kind, f.count))
     if any(isinstance(v, list) for v in values):
         return lambda: [list(v) if isinstance(v, list) else v for v in values]
     return lambda: list(values)
