@@ -185,7 +185,7 @@ def test_placement_frames_from_every_host_and_failover():
                 v = hosts_view(hosts)
                 return v if "mt" in v and v["mt"] == [] else None
 
-            view = wait_until(healed, 60, what="mt back, empty, after the partition healed")
+            view = wait_until(healed, 120, what="mt back, empty, after the partition healed")
             placed = sorted(c for comps in view.values() for c in comps)
             assert placed == ["ATDome:0", "ATMCS:0", "MTHexapod:1"]  # each exactly once
             # ... and mt's old manager client and CSC actor are gone, not just forgotten.
