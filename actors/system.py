@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import random
 import signal
 import socket
 import time
@@ -54,8 +55,20 @@ def port_in_use(port: int) -> bool:
     return False
 
 
-def free_port() -> int:
-    with socket.socket() as s:
+#: Where free listening ports are picked: below Linux's ephemeral range (32768-60999), from
+#: which every outgoing connection and every Thespian actor takes its port, so a port found
+#: free here is not taken by one of those before its listener binds it.
+PORT_RANGE = (20000, 32000)
+
+
+def free_port(rng: random.Random | None = None) -> int:
+    """A port nothing listens on now, on every interface, outside the ephemeral range."""
+    rng = rng or random.Random()
+    for _ in range(200):
+        port = rng.randrange(*PORT_RANGE)
+        if not port_in_use(port):
+            return port
+    with socket.socket() as s:  # the range is crowded: take what the kernel gives
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -13,13 +12,14 @@ import time
 import uuid
 from pathlib import Path
 
+from actors import system
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port outside the ephemeral range (where actors and clients take theirs)."""
+    return system.free_port()
 
 
 def descendants(pid: int) -> set[int]:
