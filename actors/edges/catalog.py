@@ -114,8 +114,10 @@ class Catalog:
                 kind: folder / f"{entry.name}_{suffix}.xml" for kind, suffix in _XML_SUFFIX.items()
             }
             texts = {kind: _read(p) if p.is_file() else None for kind, p in files.items()}
-            if all(t is None for t in texts.values()):
-                return None
+            if all(t is None for t in texts.values()) and not folder.is_dir():
+                return None  # not in this copy of ts_xml
+            # A folder without topic files is a component of generic topics only (the header
+            # services): what its AddedGenerics name.
             try:
                 return build_component(entry, generics[0], texts)
             except (ET.ParseError, ValueError) as e:

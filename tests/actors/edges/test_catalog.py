@@ -180,6 +180,8 @@ SUBSYSTEMS = """<SALSubsystemSet>
 <AddedGenerics>csc</AddedGenerics></SALSubsystem>
 <SALSubsystem><Name>Broken</Name><IndexEnumeration>no</IndexEnumeration>
 <AddedGenerics>csc</AddedGenerics></SALSubsystem>
+<SALSubsystem><Name>HeaderService</Name><IndexEnumeration>no</IndexEnumeration>
+<AddedGenerics>csc</AddedGenerics></SALSubsystem>
 </SALSubsystemSet>"""
 GENERICS = """<SALObjects><SALCommandSet/><SALEventSet>
 <SALEvent><EFDB_Topic>SALGeneric_logevent_heartbeat</EFDB_Topic>
@@ -200,18 +202,26 @@ def xml_dir(tmp_path) -> Path:
     (tmp_path / "Dome" / "Dome_Telemetry.xml").write_text(DOME_TEL)
     (tmp_path / "Broken").mkdir()
     (tmp_path / "Broken" / "Broken_Events.xml").write_text("<SALEventSet><oops")
+    (tmp_path / "HeaderService").mkdir()  # generic topics only, as ATHeaderService
+    (tmp_path / "HeaderService" / "README.md").write_text("no topics of its own\n")
     return tmp_path
 
 
 def test_xml_dir_catalog(xml_dir):
     catalog = Catalog.from_xml_dir(xml_dir)
-    assert catalog.names() == ["Broken", "Camera", "Dome"]
+    assert catalog.names() == ["Broken", "Camera", "Dome", "HeaderService"]
     assert str(xml_dir) in catalog.source
     dome = catalog.get("Dome")
     assert dome.telemetry_names == ("position",)
     assert own_fields(dome.telemetry[0]) == [FieldInfo("az", "double", 1, "deg")]
     assert dome.event_names == ("heartbeat", "summaryState")
     assert dome.commands == ()
+
+
+def test_a_component_with_generic_topics_only_is_described_by_them(xml_dir):
+    header = Catalog.from_xml_dir(xml_dir).get("HeaderService")
+    assert header.event_names == ("heartbeat", "summaryState")
+    assert header.telemetry == () and header.commands == ()
 
 
 def test_xml_dir_missing_component_folder(xml_dir):
