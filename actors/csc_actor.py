@@ -41,6 +41,9 @@ from love_producer.link.poll_schedule import PollSchedule
 
 log = logging.getLogger("love_actors.csc")
 
+#: Longest sleep between wake-ups (idle timeouts are checked then).
+IDLE_WAKEUP = 60.0
+
 
 class CSCActor(ActorTypeDispatcher):
     @staticmethod
@@ -258,6 +261,7 @@ class CSCActor(ActorTypeDispatcher):
             due = min(self.state.next_deadline(pending=False), drain_at)
         else:
             due = self.state.next_deadline()
+        due = min(due, now + IDLE_WAKEUP)  # nothing may be due at all (no heartbeat)
         if not self.timer_due or due < self.timer_due - 0.001:
             self.timer_due = due
             self.timer_token += 1

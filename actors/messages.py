@@ -47,6 +47,7 @@ class RunConfig:
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
     link_settings: LinkSettings = attrs.field(factory=LinkSettings)
+    notes: tuple[str, ...] = ()  # what the command says about this configuration at start
 
     def manager_client_start(self, url: str, own: bool, factory: object) -> StartManagerClient:
         """The start message of a ManagerClient; ``own``: on the leader's own host, which

@@ -66,13 +66,21 @@ def add_log_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_run_options(p: argparse.ArgumentParser) -> None:
+def add_run_options(p: argparse.ArgumentParser, components: bool = True) -> None:
+    if components:  # run_love_producer takes them as positional arguments
+        p.add_argument(
+            "--components",
+            nargs="*",
+            default=None,
+            metavar="NAME[:INDEX]",
+            help="components to monitor, space or comma separated (default: $LOVE_CSC_PRODUCER)",
+        )
     p.add_argument(
-        "--components",
-        nargs="*",
-        default=None,
-        metavar="NAME[:INDEX]",
-        help="components to monitor, space or comma separated (default: $LOVE_CSC_PRODUCER)",
+        "--topics",
+        action="append",
+        default=[],
+        metavar="NAME[:INDEX]=tel_a,evt_b",
+        help="forward only these topics of that component (repeatable; default: every topic)",
     )
     add_source_options(p)
     p.add_argument("--manager-url", help="ws:// or wss:// URL (default: ws://$WEBSOCKET_HOST)")
@@ -110,15 +118,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     add_log_options(p)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="love-actors", description="LOVE producer as a Thespian actor system"
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("start", help="run the producer against a LOVE-manager")
-    add_run_options(p)
+def add_start_options(p: argparse.ArgumentParser, components: bool = True) -> None:
+    """Everything ``start`` takes (``run_love_producer`` takes it too, bar --components)."""
+    add_run_options(p, components)
     p.add_argument(
         "--leader",
         action="store_true",
@@ -145,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=4096.0,
         help="delete the oldest journal parts beyond this many MB in DIR (default 4096)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="love-actors", description="LOVE producer as a Thespian actor system"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("start", help="run the producer against a LOVE-manager")
+    add_start_options(p)
 
     p = sub.add_parser("record", help="write what a SAL source delivers to a journal")
     p.add_argument("--components", nargs="+", required=True, metavar="NAME[:INDEX]")

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 
 signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))  # nothing to clean up yet
 
-from actors.app import cli  # noqa: E402  (after the handler: this import is the slow part)
+from actors.app import cli, upstream  # noqa: E402  (after the handler: the slow part)
 
 
-def run(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None, command=None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return cli.main(argv)
+        return (command or cli.main)(argv)
     except KeyboardInterrupt:
         print(file=sys.stderr)  # end the line the ^C was echoed on
         return 130
@@ -35,5 +35,12 @@ def main() -> None:
     sys.exit(run())
 
 
+def upstream_main() -> None:
+    """``run_love_producer``, the upstream producer's command line."""
+    sys.exit(run(sys.argv[1:], upstream.run))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--upstream"]:  # python -m actors.app.entry --upstream ARGS
+        sys.exit(run(sys.argv[2:], upstream.run))
     main()

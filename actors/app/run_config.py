@@ -20,6 +20,7 @@ from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
 from actors.messages import RunConfig
 from love_producer.fleet.supervision import on_demand_match
 from love_producer.interfaces.component_id import ComponentId, split_components
+from love_producer.interfaces.topics import Selections, select_for_all, select_per_component
 from love_producer.journal import JournalError, csc_actor_name
 from love_producer.kinds import KindSettings, kind_of
 from love_producer.link.manager_link import ConfigError, LinkSettings, manager_url
@@ -106,13 +107,16 @@ def parse_leader(text: str) -> tuple[str, int]:
 
 
 def _components_from_env(args: argparse.Namespace, env) -> list[str]:
-    """``$LOVE_CSC_PRODUCER`` as upstream containers use it: words, maybe with flags."""
+    """``$LOVE_CSC_PRODUCER`` as upstream containers use it: words, maybe with flags
+    (``--log-level N``, ``--periodic-data``/``--asynchronous-data`` and their topics)."""
     words = shlex.split(env.get("LOVE_CSC_PRODUCER", ""))
     items = []
-    it = iter(words)
-    for w in it:
+    i = 0
+    while i < len(words):
+        w = words[i]
+        i += 1
         if w == "--log-level":
-            value = next(it, None)
+            value = words[i] if i < len(words) else None
             if value is None or not value.lstrip("-").isdigit():
                 raise ConfigError(
                     "LOVE_CSC_PRODUCER has --log-level without a number "
@@ -121,10 +125,18 @@ def _components_from_env(args: argparse.Namespace, env) -> list[str]:
                     else "LOVE_CSC_PRODUCER ends with --log-level and no number (e.g. 10)"
                 )
             args.log_level = int(value)
+            i += 1
+        elif w in ("--periodic-data", "--asynchronous-data"):
+            listed = []
+            while i < len(words) and not words[i].startswith("--"):
+                listed.append(words[i])
+                i += 1
+            option = w[2:].replace("-", "_")
+            setattr(args, option, (getattr(args, option, None) or []) + listed)
         elif w.startswith("--"):
             raise ConfigError(
-                f"LOVE_CSC_PRODUCER has {w}, which love-actors does not support "
-                "(every topic is forwarded; telemetry rate: --telemetry-rate)"
+                f"LOVE_CSC_PRODUCER has {w}, which love-actors start does not take there "
+                "(give it on the command line)"
             )
         else:
             items.append(w)
@@ -174,6 +186,19 @@ def recorded_components(parts: dict) -> list[str]:
     return found
 
 
+def topic_selections(args: argparse.Namespace, infos: dict) -> Selections:
+    """What each component forwards: ``--topics`` per component, and the upstream
+    ``--periodic-data``/``--asynchronous-data`` lists (run_love_producer) for all of them."""
+    selections = select_per_component(getattr(args, "topics", None) or [], infos)
+    for flag, items in (
+        ("--periodic-data", getattr(args, "periodic_data", None)),
+        ("--asynchronous-data", getattr(args, "asynchronous_data", None)),
+    ):
+        if items is not None:
+            select_for_all(items, infos, flag, into=selections)
+    return selections
+
+
 def check_options(args: argparse.Namespace) -> list[str]:
     """Problems with the numeric options, in the words of the flags."""
     problems = []
@@ -220,8 +245,13 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
             )
     kind = attempt(KindSettings.from_env, env)
     record = attempt(_record_config, args)
+    selections = None
+    if infos is not None:
+        selections = topic_selections(args, infos)
+        problems += selections.errors
     if problems:
         raise ConfigError("\n".join(problems))
+    infos = selections.apply(infos)
     related = {name: catalog.get(name) for cid in ids for name in kind_of(cid.name).related}
     on_demand_names = tuple(n for n in catalog.names() if on_demand_match(args.on_demand, n))
     config = RunConfig(
@@ -242,5 +272,6 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         link_settings=link_settings(
             args, "--manager-url" if args.manager_url else "WEBSOCKET_HOST"
         ),
+        notes=tuple(selections.notes),
     )
     return config, catalog

@@ -66,6 +66,8 @@ def run_start(args: argparse.Namespace) -> int:
             print(
                 f"love-actors: {plural(n, 'component')} started; connecting to {where}", flush=True
             )
+            for note in config.notes:
+                print(f"love-actors: {note}", flush=True)
             for error in started.errors:
                 print(f"love-actors: could not start {error}", file=sys.stderr)
             if config.record is not None:

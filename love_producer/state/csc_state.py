@@ -124,6 +124,10 @@ class GenericCSC:
         self._last_heartbeat: float | None = None
         self._lost = 0
         self._next_heartbeat = start_time + self.settings.heartbeat_period
+        if info.topic("event", HEARTBEAT_TOPIC) is None:
+            # Not forwarded (a topic selection without evt_heartbeat): no Heartbeat stream, as
+            # upstream, and no liveness to judge the telemetry refresh by.
+            self._next_heartbeat = math.inf
 
         self._summary_state: int | None = None
         self._counts: Counter[str] = Counter()

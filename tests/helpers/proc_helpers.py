@@ -84,23 +84,35 @@ def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "c
         time.sleep(interval)
 
 
+ENTRY = [sys.executable, "-m", "actors.app.entry"]
+#: The venv's console scripts (love-actors, run_love_producer), for commands run as typed.
+BIN = Path(sys.executable).parent
+
 #: Every Proc started, so a fixture can clean up what a failing test could not.
 STARTED: list[Proc] = []
 
 
 class Proc:
-    """A ``love-actors`` command in its own session, with its output collected by lines."""
+    """A ``love-actors`` command in its own session, with its output collected by lines
+    (``shell``: a bash command line instead, with the venv's scripts on PATH)."""
 
-    def __init__(self, *args: str, env: dict | None = None, wrap: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        *args: str,
+        env: dict | None = None,
+        wrap: list[str] | None = None,
+        shell: str | None = None,
+    ) -> None:
         full_env = dict(os.environ)
         full_env.update(env or {})
         full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
         full_env["PYTHONUNBUFFERED"] = "1"
         self.tag = uuid.uuid4().hex
         full_env["LOVE_ACTORS_TEST_TAG"] = self.tag
+        full_env["PATH"] = str(BIN) + os.pathsep + full_env.get("PATH", "")
         self.args = args
         self.popen = subprocess.Popen(
-            [*(wrap or []), sys.executable, "-m", "actors.app.entry", *args],
+            [*(wrap or []), *(["bash", "-c", shell] if shell else ENTRY), *args],
             cwd=REPO,
             env=full_env,
             stdout=subprocess.PIPE,

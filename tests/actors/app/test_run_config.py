@@ -23,11 +23,21 @@ def test_love_csc_producer_words_and_log_level_like_the_containers():
     assert config.manager_url == "ws://h:9/x"
 
 
-def test_love_csc_producer_with_an_unsupported_flag_is_refused_by_name():
-    with pytest.raises(ConfigError, match="--periodic-data"):
+def test_love_csc_producer_topic_lists_are_honoured_and_other_flags_refused_by_name():
+    config, _ = build_run_config(
+        parse(),
+        {
+            "LOVE_CSC_PRODUCER": "ATDome --periodic-data tel_position --asynchronous-data "
+            "evt_summaryState evt_heartbeat",
+            "WEBSOCKET_HOST": "h",
+        },
+    )
+    (info,) = config.infos.values()
+    assert info.telemetry_names == ("position",)
+    assert set(info.event_names) == {"summaryState", "heartbeat"}
+    with pytest.raises(ConfigError, match="--frobnicate"):
         build_run_config(
-            parse(),
-            {"LOVE_CSC_PRODUCER": "ATDome --periodic-data tel_position", "WEBSOCKET_HOST": "h"},
+            parse(), {"LOVE_CSC_PRODUCER": "ATDome --frobnicate", "WEBSOCKET_HOST": "h"}
         )
 
 
