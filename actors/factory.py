@@ -180,7 +180,8 @@ class Factory(ActorTypeDispatcher):
         elif isinstance(cmd, core.SpawnManager):
             address = self.createActor(ManagerClient, targetActorRequirements=on_host(cmd.host))
             self.addresses[cmd.ref] = address
-            self.send(address, cfg.manager_client_start(cmd.url, cmd.own, self.myAddress))
+            start = cfg.manager_client_start(cmd.url, cmd.own, self.myAddress, cmd.default_url)
+            self.send(address, start)
         elif isinstance(cmd, core.StopChild):
             self._tell(cmd.ref, ActorExitRequest())
         elif isinstance(cmd, core.Unregister):

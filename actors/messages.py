@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from actors.edges.settings import RecordConfig, SourceConfig
-from love_producer.fleet.core import FleetConfig
+from love_producer.fleet.core import FleetConfig, route
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.kinds import KindSettings
@@ -47,16 +47,22 @@ class RunConfig:
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
     link_settings: LinkSettings = attrs.field(factory=LinkSettings)
+    routes: tuple[tuple[str, str], ...] = ()  # (name pattern, manager URL), first match
     notes: tuple[str, ...] = ()  # what the command says about this configuration at start
 
-    def manager_client_start(self, url: str, own: bool, factory: object) -> StartManagerClient:
+    def manager_client_start(
+        self, url: str, own: bool, factory: object, default_url: str
+    ) -> StartManagerClient:
         """The start message of a ManagerClient; ``own``: on the leader's own host, which
-        holds the password (a member reads its own PROCESS_CONNECTION_PASS)."""
+        holds the password (a member reads its own PROCESS_CONNECTION_PASS). It registers
+        for the on-demand components routed to its manager (``default_url``: its host's
+        default manager)."""
+        names = tuple(n for n in self.on_demand_names if route(self.routes, n, default_url) == url)
         return StartManagerClient(
             url=url,
             password=self.password if own else None,
             factory=factory,
-            extra_names=self.on_demand_names,
+            extra_names=names,
             max_message_bytes=self.max_message_bytes,
             watch=self.watch,
             record=self.record,
@@ -99,6 +105,7 @@ class RunConfig:
             own_host=self.host_id,
             patterns=self.patterns,
             capacity=self.capacity,
+            routes=self.routes,
         )
 
 

@@ -85,6 +85,14 @@ def add_run_options(p: argparse.ArgumentParser, components: bool = True) -> None
     add_source_options(p)
     p.add_argument("--manager-url", help="ws:// or wss:// URL (default: ws://$WEBSOCKET_HOST)")
     p.add_argument(
+        "--route",
+        action="append",
+        default=[],
+        metavar="PATTERN=URL",
+        help="send the components whose name matches PATTERN to the manager at URL "
+        "(repeatable, first match wins; the others go to --manager-url)",
+    )
+    p.add_argument(
         "--password-file",
         help="file holding the manager password (default: $PROCESS_CONNECTION_PASS)",
     )

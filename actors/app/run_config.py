@@ -18,12 +18,13 @@ from actors.edges.journal_files import journal_parts
 from actors.edges.settings import RecordConfig, SourceConfig
 from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
 from actors.messages import RunConfig
+from love_producer.fleet.core import route
 from love_producer.fleet.supervision import on_demand_match
 from love_producer.interfaces.component_id import ComponentId, split_components
 from love_producer.interfaces.topics import Selections, select_for_all, select_per_component
 from love_producer.journal import JournalError, csc_actor_name
 from love_producer.kinds import KindSettings, kind_of
-from love_producer.link.manager_link import ConfigError, LinkSettings, manager_url
+from love_producer.link.manager_link import ConfigError, LinkSettings, manager_url, parse_route
 from love_producer.state.csc_state import CSCSettings
 
 
@@ -231,7 +232,12 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         problems.append("no components: give --components NAME[:INDEX] ... or --on-demand")
     problems += check_options(args)
     source = attempt(source_config, args)
-    url = attempt(manager_url, args.manager_url, env)
+    routes = [r for spec in getattr(args, "route", None) or [] if (r := attempt(parse_route, spec))]
+    unrouted = [c for c in ids if route(routes, c.name, "") == ""]
+    if unrouted or args.on_demand or not routes or args.manager_url or env.get("WEBSOCKET_HOST"):
+        url = attempt(manager_url, args.manager_url, env)
+    else:
+        url = ""  # every component has its route
     password = attempt(read_password, args, env)
     catalog = attempt(Catalog.default, args.xml_dir)
     infos = attempt(catalog.resolve, ids) if catalog is not None else None
@@ -272,6 +278,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         link_settings=link_settings(
             args, "--manager-url" if args.manager_url else "WEBSOCKET_HOST"
         ),
+        routes=tuple(routes),
         notes=tuple(selections.notes),
     )
     return config, catalog

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 
 import attrs
 
@@ -23,6 +24,7 @@ from actors.edges.log_setup import DEBUG_LIBRARIES_ENV, add_secret, setup_comman
 from actors.hosts import HOST, capacity_of
 from actors.remote import admin_listening
 from actors.system import SystemError_, free_port, running_node, running_system
+from love_producer.fleet.core import route
 from love_producer.link.manager_link import ConfigError, manager_url, redact
 from love_producer.views.status import first_contact, format_status_line, plural
 
@@ -59,8 +61,14 @@ def run_start(args: argparse.Namespace) -> int:
         ) as system:
             started = system.started
             n = len(started.components)
+            urls = Counter(
+                route(config.routes, c.name, config.manager_url) for c in config.components
+            )
+            targets = ", ".join(
+                f"{redact(u)} ({k})" if len(urls) > 1 else redact(u) for u, k in urls.items()
+            ) or redact(config.manager_url)
             where = (
-                f"{redact(config.manager_url)} (source {config.source.kind}, "
+                f"{targets} (source {config.source.kind}, "
                 f"interfaces from {catalog.source}; admin port {system.admin_port})"
             )
             print(
@@ -94,8 +102,8 @@ def run_start(args: argparse.Namespace) -> int:
                     if state == "streaming":
                         streaming = True
                         print(
-                            f"love-actors: {plural(n, 'component')} streaming to "
-                            f"{redact(config.manager_url)}; Ctrl-C stops",
+                            f"love-actors: {plural(n, 'component')} streaming to {targets}; "
+                            "Ctrl-C stops",
                             flush=True,
                         )
                     elif why and why != said:

@@ -32,9 +32,20 @@ STATUS_TIMEOUT = 2.0
 STOP_TIMEOUT = 5.0
 
 
-def manager_key(host: str) -> str:
-    """The child key of ``host``'s ManagerClient (one per host)."""
-    return f"<manager-client {host}>" if host else "<manager-client>"
+def manager_key(host: str, url: str = "") -> str:
+    """The child key of a ManagerClient: one per host and manager URL (``url`` "": the
+    host's default manager)."""
+    words = " ".join(w for w in ("manager-client", host, url) if w)
+    return f"<{words}>"
+
+
+def route(routes: Iterable[tuple[str, str]], name: str, default: str) -> str:
+    """The manager URL of component ``name``: the first route whose pattern matches, else
+    ``default``."""
+    for pattern, url in routes:
+        if on_demand_match(pattern, name):
+            return url
+    return default
 
 
 # ------------------------------------------------------------------------------ settings
@@ -52,6 +63,7 @@ class FleetConfig:
     own_host: str = ""
     patterns: str = "*"  # components the leader's own host may run
     capacity: int = 1000
+    routes: tuple[tuple[str, str], ...] = ()  # (name pattern, manager URL), first match wins
 
 
 @attrs.frozen
@@ -75,6 +87,7 @@ class SpawnManager:
     host: str
     url: str
     own: bool
+    default_url: str = ""  # the host's default manager (the routes pick the others)
 
 
 @attrs.frozen
@@ -175,6 +188,7 @@ class Child:
     host: str = ""  # "" on a single host
     component: ComponentId | None = None  # None: a ManagerClient
     on_demand: bool = False
+    url: str = ""  # the manager it talks to (a ManagerClient) or streams to (a CSC actor)
 
 
 @attrs.define
@@ -331,7 +345,7 @@ class Fleet:
             return []
         self._note("info", f"{key} stopped: no request for it in {self.config.idle_timeout:.0f} s")
         self.refused.add(key)
-        manager = self.children.get(manager_key(child.host))
+        manager = self.children.get(self._manager_key(child.host, child.url))
         if manager is not None:
             self._out.append(Unregister(manager.ref, key))
         self._out.append(StopChild(child.ref))
@@ -346,7 +360,7 @@ class Fleet:
             if old is None or old.component is None:
                 continue
             self._forget(old)  # its exit is not restarted: it is no child any more
-            manager = self.children.get(manager_key(src))
+            manager = self.children.get(self._manager_key(src, old.url))
             if manager is not None:
                 self._out.append(Unregister(manager.ref, key))
             self._out.append(StopChild(old.ref))
@@ -443,18 +457,33 @@ class Fleet:
         if child.host in self.hosts:
             self.hosts[child.host].components.discard(child.key)
 
-    def _start_manager(self, host: str, now: float) -> Child:
-        key = manager_key(host)
-        child = self.children[key] = Child(self._new_ref(), key, host)
+    def _default_url(self, host: str) -> str:
+        if self._own(host):
+            return self.config.manager_url
+        return self.host_info.get(host, HostInfo()).manager_url
+
+    def _url_for(self, name: str, host: str) -> str:
+        return route(self.config.routes, name, self._default_url(host))
+
+    def _manager_key(self, host: str, url: str) -> str:
+        return manager_key(host, "" if url == self._default_url(host) else url)
+
+    def _start_manager(self, host: str, url: str, now: float) -> Child:
+        key = self._manager_key(host, url)
+        child = self.children[key] = Child(self._new_ref(), key, host, url=url)
         self.policy.started(key, now)
-        own = self._own(host)
-        url = self.config.manager_url if own else self.host_info.get(host, HostInfo()).manager_url
-        self._out.append(SpawnManager(child.ref, host, url, own))
+        self._out.append(
+            SpawnManager(child.ref, host, url, self._own(host), self._default_url(host))
+        )
         return child
 
     def _start_csc(self, cid: ComponentId, on_demand: bool, host: str, now: float) -> None:
-        manager = self.children.get(manager_key(host)) or self._start_manager(host, now)
-        child = self.children[cid.key] = Child(self._new_ref(), cid.key, host, cid, on_demand)
+        url = self._url_for(cid.name, host)
+        manager = self.children.get(self._manager_key(host, url))
+        if manager is None:
+            manager = self._start_manager(host, url, now)
+        child = Child(self._new_ref(), cid.key, host, cid, on_demand, url)
+        self.children[cid.key] = child
         if host in self.hosts:
             self.hosts[host].components.add(cid.key)
         self.policy.started(cid.key, now)
@@ -477,11 +506,11 @@ class Fleet:
         if child.component is not None:
             self._start_csc(child.component, child.on_demand, child.host, now)
             return
-        manager = self._start_manager(child.host, now)
+        manager = self._start_manager(child.host, child.url, now)
         refs = tuple(
             c.ref
             for c in self.children.values()
-            if c.component is not None and c.host == child.host
+            if c.component is not None and c.host == child.host and c.url == child.url
         )
         if refs:
             self._out.append(Repoint(refs, manager.ref))
@@ -505,7 +534,7 @@ class Fleet:
         self.liveness.seen(host, now)
         if not self._own(host) and manager_key(host) not in self.children:
             # Every member gets its ManagerClient at once: it is what the liveness pings ask.
-            self._start_manager(host, now)
+            self._start_manager(host, self._default_url(host), now)
         self._place_all(now)
 
     def _host_lost(self, host: str, now: float) -> None:
@@ -524,10 +553,9 @@ class Fleet:
         """Our own liveness check of every member (Thespian's takes minutes, and reports no
         child exits for a host that died)."""
         members = [h for h in self.hosts if not self._own(h)]
-        for host in members:
-            manager = self.children.get(manager_key(host))
-            if manager is not None:
-                self._out.append(Ping(manager.ref))
+        for child in self.children.values():
+            if child.component is None and child.host in members:
+                self._out.append(Ping(child.ref))  # any of a host's managers answers for it
         for host in self.liveness.lost(members, now):
             self._host_lost(host, now)
         # Lost hosts are still asked: an answer means a partition healed.

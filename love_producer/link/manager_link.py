@@ -44,6 +44,18 @@ def manager_url(url: str | None, env: Mapping[str, str]) -> str:
     return raw
 
 
+def parse_route(spec: str, setting: str = "--route") -> tuple[str, str]:
+    """``PATTERN=URL`` (a component-name pattern, shell style, comma separated) as
+    ``(pattern, url)``; raises ConfigError naming ``setting``."""
+    pattern, sep, url = spec.partition("=")
+    if not sep or not pattern.strip() or not url.strip():
+        raise ConfigError(f"{setting} {spec!r}: expected PATTERN=URL, e.g. 'AT*=ws://host/ws'")
+    try:
+        return pattern.strip(), manager_url(url.strip(), {})
+    except ConfigError as e:
+        raise ConfigError(f"{setting} {spec!r}: {str(e).replace('--manager-url ', '')}") from None
+
+
 def with_password(url: str, password: str) -> str:
     """Add ``password=`` to the query, URL-encoded (the upstream producer did not encode it)."""
     parts = urllib.parse.urlsplit(url)

@@ -23,6 +23,15 @@ def host_entry(status: dict, address: str) -> dict:
         "pipe_dropped": sum(int(c.get("pipe_dropped", 0)) for c in status.get("components", [])),
         "telemetry_replaced": int(manager.get("telemetry_replaced", 0)),
         "on_demand": status.get("on_demand", []),
+        "links": [
+            {
+                "url": m.get("url", ""),
+                "connected": bool(m.get("connected")),
+                "frames_per_s": round(float(m.get("frames_per_s", 0.0)), 1),
+                "dropped": int(m.get("events_dropped", 0)),
+            }
+            for m in (status.get("managers") or ([manager] if manager else []))
+        ],
     }
 
 
@@ -107,13 +116,16 @@ def heartbeat_text(c: dict, now: float) -> str:
 
 def format_status_line(st: dict, now: float) -> str:
     """One line for an operator: the manager link, then each component's state."""
-    m = st.get("manager", {})
-    sent = plural(int(m.get("frames_sent", 0)), "frame")
-    parts = [
-        link_text(m, now),
-        f"sent {sent} ({m.get('frames_per_s', 0.0):.0f}/s)",
-        f"{plural(int(m.get('events_dropped', 0)), 'event')} dropped",
-    ]
+    links = st.get("managers") or [st.get("manager", {})]
+    parts = []
+    for m in links:
+        sent = plural(int(m.get("frames_sent", 0)), "frame")
+        where = f" {m['url']}" if len(links) > 1 and m.get("url") else ""
+        parts += [
+            link_text(m, now).replace("manager", f"manager{where}", 1),
+            f"sent {sent} ({m.get('frames_per_s', 0.0):.0f}/s)",
+            f"{plural(int(m.get('events_dropped', 0)), 'event')} dropped",
+        ]
     pipe_dropped = sum(int(c.get("pipe_dropped", 0)) for c in st.get("components", []))
     if pipe_dropped:
         parts.append(f"{pipe_dropped} frames dropped in frame pipes (the manager link is behind)")
@@ -126,8 +138,9 @@ def format_status_line(st: dict, now: float) -> str:
 
 def managers(st: dict) -> list[dict]:
     """Every manager link in a status: this host's and, on a leader, each member's."""
-    found = [st.get("manager") or {}]
-    found += [(part.get("manager") or {}) for part in (st.get("by_host") or {}).values()]
+    found = list(st.get("managers") or [st.get("manager") or {}])
+    for part in (st.get("by_host") or {}).values():
+        found += part.get("managers") or [part.get("manager") or {}]
     return [m for m in found if m]
 
 
@@ -138,11 +151,14 @@ def first_contact(st: dict) -> tuple[str, str]:
     links = managers(st)
     for m in links:
         if m.get("fatal"):
-            return "fatal", m["fatal"]
+            where = f" ({m['url']})" if len(links) > 1 and m.get("url") else ""
+            return "fatal", m["fatal"] + where
     up = [m for m in links if m.get("connected")]
-    if any(m.get("frames_sent", 0) > 0 for m in up) or (up and not st.get("components")):
-        return "streaming", ""
-    if up:
+    down = [m for m in links if not m.get("connected")]
+    if up and not down:
+        if any(m.get("frames_sent", 0) > 0 for m in up) or not st.get("components"):
+            return "streaming", ""
         return "waiting", "connected; waiting for the first frames"
-    errors = [m["last_error"] for m in links if m.get("last_error")]
-    return "waiting", "waiting for the manager" + (f" ({errors[0]})" if errors else "")
+    errors = [m["last_error"] for m in down if m.get("last_error")]
+    what = "the manager" if len(links) <= 1 else f"{plural(len(down), 'manager')} of {len(links)}"
+    return "waiting", f"waiting for {what}" + (f" ({errors[0]})" if errors else "")

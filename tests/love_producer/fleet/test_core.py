@@ -325,3 +325,35 @@ def test_status_of_a_leader_has_every_host() -> None:
         "leader": ["ATDome:0"],
         "mt": ["MTMount:0"],
     }
+
+
+# ------------------------------------------------------------------------- several managers
+
+
+def test_each_component_goes_to_the_manager_its_route_names() -> None:
+    d = single(ATDOME, ATMCS, MTMOUNT, routes=(("ATD*", "ws://at/ws"), ("AT*", "ws://b/ws")))
+    managers = {c.url: c for c in d.of(core.SpawnManager)}
+    assert set(managers) == {"ws://at/ws", "ws://b/ws", "ws://m/ws"}  # one link per manager
+    by_component = {c.component: c.manager for c in d.of(core.SpawnCSC)}
+    assert by_component[ATDOME] == managers["ws://at/ws"].ref  # first match wins
+    assert by_component[ATMCS] == managers["ws://b/ws"].ref
+    assert by_component[MTMOUNT] == managers["ws://m/ws"].ref  # no route: the default
+    assert all(m.default_url == "ws://m/ws" for m in managers.values())
+
+
+def test_a_restarted_link_repoints_only_its_components() -> None:
+    d = single(ATDOME, MTMOUNT, routes=(("AT*", "ws://at/ws"),))
+    at_link = next(c for c in d.of(core.SpawnManager) if c.url == "ws://at/ws")
+    d.run(d.fleet.child_exited(at_link.ref, d.now))
+    d.advance(1.0)
+    (repoint,) = d.of(core.Repoint)
+    assert repoint.refs == (d.ref("ATDome:0"),)
+    assert d.spawned[repoint.manager].url == "ws://at/ws"
+
+
+def test_an_idle_component_is_unregistered_from_its_own_link() -> None:
+    d = single(ATDOME, on_demand="MT*", routes=(("MT*", "ws://mt/ws"),))
+    d.run(d.fleet.start_on_demand(MTMOUNT, d.now))
+    mt_link = next(c for c in d.of(core.SpawnManager) if c.url == "ws://mt/ws")
+    d.run(d.fleet.idle("MTMount:0", d.now))
+    assert d.of(core.Unregister) == [core.Unregister(mt_link.ref, "MTMount:0")]

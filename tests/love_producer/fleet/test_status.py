@@ -24,11 +24,33 @@ def test_combine_status_single_host_and_leader():
     assert st["by_host"] == {
         "at": {
             "manager": {"connected": True},
+            "managers": [{"connected": True}],
             "components": ["ATDome:0", "ATMCS:0"],
             "pipe_dropped": 4,
             "patterns": "AT*",
         },
-        "leader": {"manager": {}, "components": [], "pipe_dropped": 0, "patterns": ""},
-        "mt": {"manager": {}, "components": ["MTHexapod:1"], "pipe_dropped": 0, "patterns": "MT*"},
+        "leader": {
+            "manager": {},
+            "managers": [],
+            "components": [],
+            "pipe_dropped": 0,
+            "patterns": "",
+        },
+        "mt": {
+            "manager": {},
+            "managers": [],
+            "components": ["MTHexapod:1"],
+            "pipe_dropped": 0,
+            "patterns": "MT*",
+        },
     }
     assert st["manager"] == {}  # the leader runs no manager client of its own here
+
+
+def test_every_link_of_a_host_is_in_the_status() -> None:
+    replies = [
+        ("", "manager_client", {"url": "ws://b/queue", "connected": False}),
+        ("", "manager_client", {"url": "ws://a/producers", "connected": True}),
+    ]
+    st = combine_status(replies)
+    assert [m["url"] for m in st["managers"]] == ["ws://a/producers", "ws://b/queue"]

@@ -35,6 +35,7 @@ def test_host_entry_shape():
             "pipe_dropped": 3,
             "telemetry_replaced": 7,
             "on_demand": ["ATMCS:0"],
+            "links": [{"url": "", "connected": True, "frames_per_s": 12.3, "dropped": 2}],
         }
     ]
     assert host_entry({}, "x")["connected"] is False
