@@ -20,7 +20,7 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch
 
 from actors.edges.frame_pipe import PipeWriter
 from actors.edges.journal_files import NullRecorder, make_recorder
-from actors.edges.log_setup import setup_actor_logging
+from actors.edges.log_setup import set_component, setup_actor_logging
 from actors.edges.sources import open_source
 from actors.hosts import fits_host
 from actors.messages import (
@@ -80,6 +80,7 @@ class CSCActor(ActorTypeDispatcher):
         if self.state is not None:
             return self._next()
         setup_actor_logging()
+        set_component(msg.component.key)
         now = self.now()
         if msg.start_time is None:
             msg = attrs.evolve(msg, start_time=now)

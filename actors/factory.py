@@ -25,7 +25,7 @@ from thespian.actors import (
 
 from actors.csc_actor import CSCActor
 from actors.edges.catalog import CatalogError, Interfaces
-from actors.edges.log_setup import add_secret, setup_actor_logging
+from actors.edges.log_setup import add_secret, set_component, setup_actor_logging
 from actors.hosts import HOST, host_info, on_host
 from actors.manager_client import ManagerClient
 from actors.messages import (
@@ -73,6 +73,7 @@ class Factory(ActorTypeDispatcher):
             self.send(sender, Started(keys, ("already started",)))
             return
         setup_actor_logging()
+        set_component("factory")
         cfg = self.config = msg.config
         add_secret(cfg.password)
         self.interfaces = Interfaces(cfg.infos, cfg.related, cfg.xml_dir)

@@ -18,7 +18,7 @@ import time
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ThespianWatch, WakeupMessage
 
 from actors.edges.journal_files import NullRecorder, make_recorder
-from actors.edges.log_setup import add_secret, setup_actor_logging
+from actors.edges.log_setup import add_secret, set_component, setup_actor_logging
 from actors.edges.websocket_link import (
     CONNECTED,
     DISCONNECTED,
@@ -75,6 +75,7 @@ class ManagerClient(ActorTypeDispatcher):
         if self.link is not None:
             return self._next()
         setup_actor_logging()
+        set_component(f"manager-client {redact(msg.url)}")
         self.factory = msg.factory
         self.extra_names = msg.extra_names
         self.watch = msg.watch

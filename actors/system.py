@@ -19,7 +19,8 @@ from contextlib import contextmanager
 
 from thespian.actors import ActorSystem
 
-from actors.edges.processes import process_alive, session_members
+from actors.edges.log_setup import log_defs
+from actors.edges.processes import process_alive, reap_orphans, session_members
 from actors.factory import Factory
 from actors.lifeline import Lifeline, WatchOwner
 from actors.messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
@@ -33,16 +34,6 @@ KILL_WAIT = 10.0
 
 class SystemError_(RuntimeError):
     """The actor system could not be started."""
-
-
-def log_defs(level: int) -> dict:
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"f": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"h": {"class": "logging.StreamHandler", "formatter": "f", "level": level}},
-        "root": {"handlers": ["h"], "level": level},
-    }
 
 
 def port_in_use(port: int) -> bool:
@@ -103,6 +94,7 @@ def running_system(
     base: str = "multiprocTCPBase",
     capabilities: dict | None = None,
     environment: dict | None = None,
+    log_format: str = "text",
 ) -> Iterator[RunningSystem]:
     """Start the actor system and the Factory; stop everything on exit, whatever happens."""
     if base == "multiprocTCPBase" and admin_port == 0:
@@ -118,7 +110,8 @@ def running_system(
     os.environ.update(environment or {})
     before = {p.pid for p in multiprocessing.active_children()}
     try:
-        asys = ActorSystem(base, caps, logDefs=log_defs(log_level), transientUnique=True)
+        defs = log_defs(log_level, log_format)
+        asys = ActorSystem(base, caps, logDefs=defs, transientUnique=True)
     except Exception as e:
         raise SystemError_(
             f"the actor system could not start on admin port {admin_port}: {e}"
@@ -153,6 +146,12 @@ def running_system(
             system.known_pids if system else set(),
             system.session if system else None,
         )
+
+
+def reap_zombies() -> int:
+    """Wait for this process's exited children that nobody else waits for (the admin's
+    launcher, orphans a subreaper adopted); multiprocessing's own children are left to it."""
+    return reap_orphans(keep={p.pid for p in multiprocessing.active_children()})
 
 
 def _reap(before: set[int], actor_pids: set[int], session: int | None, grace: float = 3.0) -> None:
@@ -192,6 +191,7 @@ def running_node(
     capabilities: dict,
     environment: dict,
     log_level: int = logging.WARNING,
+    log_format: str = "text",
 ) -> Iterator[int]:
     """A member of a convention: an actor system with no Factory of its own (the leader's
     Factory places actors here). Yields the admin port; stops and reaps on exit."""
@@ -204,7 +204,7 @@ def running_node(
     before = {p.pid for p in multiprocessing.active_children()}
     try:
         asys = ActorSystem(
-            "multiprocTCPBase", caps, logDefs=log_defs(log_level), transientUnique=True
+            "multiprocTCPBase", caps, logDefs=log_defs(log_level, log_format), transientUnique=True
         )
     except Exception as e:
         raise SystemError_(f"the actor system could not start: {e}") from e

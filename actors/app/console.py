@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import logging
 import signal
 import sys
@@ -40,3 +42,24 @@ def log_level(args: argparse.Namespace) -> int:
     if getattr(args, "log_level", None):
         return args.log_level
     return logging.INFO if getattr(args, "verbose", False) else logging.WARNING
+
+
+_json_output = False
+
+
+def set_output(log_format: str) -> None:
+    """``json``: what `say` prints becomes JSON lines too, like the logs."""
+    global _json_output
+    _json_output = log_format == "json"
+
+
+def say(text: str, error: bool = False) -> None:
+    """A line for the operator (stdout; stderr for an error), as text or as a JSON log line."""
+    stream = sys.stderr if error else sys.stdout
+    if _json_output:
+        now = datetime.datetime.now(tz=datetime.UTC).isoformat()
+        level = "ERROR" if error else "INFO"
+        text = json.dumps({"time": now, "level": level, "component": "love-actors",
+                           "logger": "love_actors.command", "message": text},
+                          ensure_ascii=False)  # fmt: skip
+    print(text, file=stream, flush=True)

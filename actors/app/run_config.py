@@ -233,7 +233,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
     problems += check_options(args)
     source = attempt(source_config, args)
     routes = [r for spec in getattr(args, "route", None) or [] if (r := attempt(parse_route, spec))]
-    unrouted = [c for c in ids if route(routes, c.name, "") == ""]
+    unrouted = [c for c in ids if route(routes, str(c), "") == ""]
     if unrouted or args.on_demand or not routes or args.manager_url or env.get("WEBSOCKET_HOST"):
         url = attempt(manager_url, args.manager_url, env)
     else:

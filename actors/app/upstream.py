@@ -18,8 +18,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 from actors.app import start
-from actors.app.cli import add_start_options
 from actors.app.console import fail
+from actors.app.options import add_start_options
 
 #: Topic list option -> the variable the image fills it from.
 LISTS = {"periodic_data": "PERIODIC_TOPICS", "asynchronous_data": "ASYNC_TOPICS"}

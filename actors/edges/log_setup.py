@@ -15,23 +15,90 @@ Third-party debug output (websockets frames, asyncio) stays at INFO unless asked
 from __future__ import annotations
 
 import asyncio.log
+import datetime
+import json
 import logging
 import os
+import sys
 import traceback
+from typing import TextIO
 
 from love_producer.link.manager_link import redact_text
 
 #: Loggers whose DEBUG lines are noise for operators (and may carry URLs).
 LIBRARIES = ("websockets", "asyncio")
 DEBUG_LIBRARIES_ENV = "LOVE_ACTORS_DEBUG_LIBRARIES"
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+FORMAT = "%(asctime)s %(levelname)s %(component)s %(name)s: %(message)s"
+FORMATS = ("text", "json")
 
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "actorAddress",  # set by Thespian's forwarder
+    "component",  # what this process serves (set_component)
 }
 _secrets: set[str] = set()
+_component = "love-actors"
+
+
+def set_component(name: str) -> None:
+    """Name every later log line of this process after ``name`` (``ATDome:0``, ...)."""
+    global _component
+    _component = name
+
+
+class TextFormatter(logging.Formatter):
+    """``time LEVEL component logger: message``, one line (tracebacks follow)."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not getattr(record, "component", None):
+            record.component = _component
+        return super().format(record)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, for log collectors: time (UTC), level, component, logger,
+    message, and the traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {
+            "time": datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(),
+            "level": record.levelname,
+            "component": getattr(record, "component", None) or _component,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            doc["traceback"] = record.exc_text
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def formatter(log_format: str = "text") -> logging.Formatter:
+    return JsonFormatter() if log_format == "json" else TextFormatter()
+
+
+def log_defs(level: int, log_format: str = "text") -> dict:
+    """Thespian's ``logDefs``: its logger process writes every actor's lines to stdout."""
+    factory = JsonFormatter if log_format == "json" else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"f": {"()": f"{__name__}.{factory.__name__}"}},
+        "handlers": {
+            "h": {
+                "class": "logging.StreamHandler",
+                "formatter": "f",
+                "level": level,
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "root": {"handlers": ["h"], "level": level},
+    }
 
 
 #: Shorter secrets would redact ordinary words; query values are redacted whatever their size.
@@ -52,6 +119,8 @@ def make_portable(record: logging.LogRecord) -> None:
         message = f"{record.msg!s} (unformattable arguments: {type(e).__name__})"
     record.msg = redact_text(message, _secrets)
     record.args = None
+    if not getattr(record, "component", None):
+        record.component = _component
     if record.exc_info:
         if not record.exc_text:
             record.exc_text = "".join(traceback.format_exception(*record.exc_info))
@@ -109,8 +178,16 @@ def setup_actor_logging() -> None:
     make_records_portable()
 
 
-def setup_command_logging(level: int, debug_libraries: bool = False) -> None:
-    """In a command's own process: one stream handler on stderr at ``level``."""
-    logging.basicConfig(level=level, format=FORMAT)
+def setup_command_logging(
+    level: int,
+    debug_libraries: bool = False,
+    log_format: str = "text",
+    stream: TextIO | None = None,
+) -> None:
+    """In a command's own process: one handler at ``level``, on ``stream`` (stderr unless
+    given: a producer logs to stdout, as upstream; replay keeps stdout for its frames)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     quiet_libraries(debug_libraries)
     make_records_portable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 
 
@@ -35,3 +36,39 @@ def session_members(sid: int) -> set[int]:
         if int(fields[3]) == sid and fields[0] != "Z":
             found.add(int(entry))
     return found
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Adopt the orphans of our descendants (Linux ``PR_SET_CHILD_SUBREAPER``), as PID 1 of a
+    container does anyway: Thespian's admin daemonizes, and its launcher and the admin itself
+    would otherwise be reaped by nobody. False where the call is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(keep: set[int] = frozenset()) -> int:
+    """Wait for every exited child of this process that is not in ``keep`` (children that
+    their own code waits for, such as multiprocessing's); returns how many were reaped."""
+    me = os.getpid()
+    reaped = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in keep:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == me:
+            try:
+                if os.waitpid(int(entry), os.WNOHANG)[0]:
+                    reaped += 1
+            except ChildProcessError:
+                pass
+    return reaped

@@ -39,11 +39,13 @@ def manager_key(host: str, url: str = "") -> str:
     return f"<{words}>"
 
 
-def route(routes: Iterable[tuple[str, str]], name: str, default: str) -> str:
-    """The manager URL of component ``name``: the first route whose pattern matches, else
+def route(routes: Iterable[tuple[str, str]], component: str, default: str) -> str:
+    """The manager URL of ``component`` (``Name`` or ``Name:index``): the first route whose
+    pattern matches its name or its name and index (``ScriptQueue:2``, ``ESS:1*``), else
     ``default``."""
+    name = component.partition(":")[0]
     for pattern, url in routes:
-        if on_demand_match(pattern, name):
+        if on_demand_match(pattern, component) or on_demand_match(pattern, name):
             return url
     return default
 
@@ -462,8 +464,8 @@ class Fleet:
             return self.config.manager_url
         return self.host_info.get(host, HostInfo()).manager_url
 
-    def _url_for(self, name: str, host: str) -> str:
-        return route(self.config.routes, name, self._default_url(host))
+    def _url_for(self, cid: ComponentId, host: str) -> str:
+        return route(self.config.routes, str(cid), self._default_url(host))
 
     def _manager_key(self, host: str, url: str) -> str:
         return manager_key(host, "" if url == self._default_url(host) else url)
@@ -478,7 +480,7 @@ class Fleet:
         return child
 
     def _start_csc(self, cid: ComponentId, on_demand: bool, host: str, now: float) -> None:
-        url = self._url_for(cid.name, host)
+        url = self._url_for(cid, host)
         manager = self.children.get(self._manager_key(host, url))
         if manager is None:
             manager = self._start_manager(host, url, now)

@@ -25,7 +25,7 @@ ClientKind = Literal["producer", "frontend"]
 ClientId = Hashable
 Delivery = tuple[ClientId, str]
 
-TAI_MINUS_UTC = 37.0
+TAI_MINUS_UTC = 37.0  # the manager's own constant (love_producer.sal.samples has SAL's)
 """Seconds TAI is ahead of UTC (since 2017)."""
 
 HEARTBEAT_PERIOD = 3.0

@@ -8,6 +8,9 @@ import attrs
 
 SampleKind = Literal["telemetry", "event"]
 
+#: TAI - UTC in seconds (since 2017): SAL stamps (``private_sndStamp``) are TAI.
+TAI_MINUS_UTC = 37.0
+
 
 @attrs.frozen(slots=True)
 class Sample:

@@ -45,7 +45,7 @@ from operator import attrgetter, itemgetter
 import attrs
 
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo, private_fields
-from love_producer.sal.samples import Sample
+from love_producer.sal.samples import TAI_MINUS_UTC, Sample
 from love_producer.sim.values import (
     PRIVATE_NAMES,
     TopicGenerator,
@@ -59,8 +59,7 @@ ENABLED = 2
 FAULT = 3
 OFFLINE = 4
 
-#: TAI - UTC in seconds (since 2017).
-TAI_MINUS_UTC = 37.0
+# TAI - UTC: one definition, with the samples (re-exported here for the simulators).
 
 #: Events the simulator publishes by its own rules; every other event fires at random.
 GENERIC_EVENTS = frozenset(

@@ -29,7 +29,7 @@ import attrs
 
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo
 from love_producer.sal.dedup import DUPLICATE, OUT_OF_ORDER, SampleFilter
-from love_producer.sal.samples import Sample
+from love_producer.sal.samples import TAI_MINUS_UTC, Sample
 from love_producer.wire.encoding import TopicEncoder
 from love_producer.wire.frames import Frame, dumps
 from love_producer.wire.requests import InitialStateRequest
@@ -130,6 +130,7 @@ class GenericCSC:
             self._next_heartbeat = math.inf
 
         self._summary_state: int | None = None
+        self._lag: float | None = None  # now - send time of the last sample taken in (s)
         self._counts: Counter[str] = Counter()
         self._frames_out: Counter[str] = Counter()
 
@@ -158,6 +159,9 @@ class GenericCSC:
                 self._counts["unknown_topics"] += 1
                 continue
             self._counts["samples_in"] += 1
+            snd = sample.data.get("private_sndStamp")
+            if isinstance(snd, int | float):
+                self._lag = now - (snd - TAI_MINUS_UTC)
             if limited and sample.kind == "telemetry" and newest[sample.topic] is not sample:
                 self._counts["telemetry_coalesced"] += 1
                 continue
@@ -256,6 +260,7 @@ class GenericCSC:
             "summary_state": self._summary_state,
             "heartbeat_lost": self._lost,
             "last_heartbeat": self._last_heartbeat,
+            "lag_s": self._lag,
             "samples_in": self._counts["samples_in"],
             "duplicates_dropped": self._filter.dropped[DUPLICATE],
             "out_of_order_dropped": self._filter.dropped[OUT_OF_ORDER],

@@ -4,6 +4,7 @@ log line of any process shows the password (#12)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import urllib.parse
 
@@ -15,7 +16,7 @@ from tests.helpers.proc_helpers import Proc, free_port
 
 pytestmark = pytest.mark.e2e
 
-NASTY = "p&ss #w rd=1"  # characters a URL query must encode
+NASTY = "p&ss #wörd=1 ü"  # characters a URL query must encode, and non-ASCII ones
 
 
 @pytest.mark.parametrize("extra", [[], ["--debug-libraries"]], ids=["debug", "debug+libraries"])
@@ -52,6 +53,39 @@ def test_debug_level_streams_and_never_logs_the_password(extra: list[str]) -> No
         else:
             assert "websockets" not in log
         assert len(log.splitlines()) < 2000  # not a flood
+    finally:
+        for p in (producer, hub):
+            if p is not None:
+                p.signal(signal.SIGINT)
+                try:
+                    p.wait(30)
+                finally:
+                    p.kill_tree()
+
+
+def test_json_logs_name_their_component_and_hide_the_password() -> None:
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/manager/ws/subscription"
+    hub = Proc("hub", "--port", str(port), "--password", NASTY, "--token", TOKEN)
+    producer = None
+    try:
+        hub.wait_for_line("hub listening on", timeout=20)
+        producer = Proc(
+            "start", "--components", "ATDome", "--source", "sim", "--manager-url", url,
+            "--admin-port", "0", "--log-level", "20", "--log-format", "json",
+            env={"PROCESS_CONNECTION_PASS": NASTY},
+        )  # fmt: skip
+        producer.wait_for_line(" streaming to ", timeout=60)
+        producer.signal(signal.SIGINT)
+        assert producer.wait(30) == 0
+        lines = [json.loads(x) for x in producer.text().splitlines() if x.strip()]
+        assert all({"time", "level", "component", "message"} <= set(x) for x in lines)
+        components = {x["component"] for x in lines}
+        assert {"factory", "ATDome:0", f"manager-client {url}", "love-actors"} <= components
+        assert any(x["component"] == "ATDome:0" and "started" in x["message"] for x in lines)
+        text = producer.text() + hub.text()
+        for form in (NASTY, urllib.parse.quote(NASTY, safe=""), urllib.parse.quote_plus(NASTY)):
+            assert form not in text
     finally:
         for p in (producer, hub):
             if p is not None:
