@@ -81,7 +81,7 @@ class Factory(ActorTypeDispatcher):
         if msg.config.cluster:
             self.notifyOnSystemRegistrationChanges(True)
         self._run(self.fleet.configure(self.now()))
-        self.send(sender, Started(*self.fleet.started()))
+        self.send(sender, Started(*self.fleet.started(), session=os.getsid(0)))
 
     def receiveMsg_ActorSystemConventionUpdate(self, msg: ActorSystemConventionUpdate, sender):
         caps = msg.remoteCapabilities or {}

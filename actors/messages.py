@@ -219,6 +219,7 @@ class Started:
 
     components: tuple[str, ...]
     errors: tuple[str, ...] = ()
+    session: int | None = None  # the actor system's session (every actor process is in it)
 
 
 @attrs.frozen

@@ -7,6 +7,7 @@ is really gone (Thespian can orphan a child that was starting during shutdown).
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -109,6 +110,10 @@ def running_system(
     # The admin and every actor are forked from here: they inherit these.
     os.environ.update(environment or {})
     before = {p.pid for p in multiprocessing.active_children()}
+    # The admin is forked from here and every actor from it: objects the collector never
+    # visits stay on pages they all share instead of being copied into each (PSS).
+    gc.collect()
+    gc.freeze()
     try:
         defs = log_defs(log_level, log_format)
         asys = ActorSystem(base, caps, logDefs=defs, transientUnique=True)
@@ -119,16 +124,17 @@ def running_system(
     system = None
     try:
         factory = asys.createActor(Factory, globalName=FACTORY_NAME)
-        session = None
-        if base == "multiprocTCPBase":
+        if base == "multiprocTCPBase" and os.getpid() != 1:
+            # As PID 1 of a pod the kernel ends every process of the namespace with us: no
+            # Lifeline needed (one process less).
             lifeline = asys.createActor(Lifeline)
-            session = asys.ask(lifeline, WatchOwner(os.getpid(), admin_port), 10)
+            asys.ask(lifeline, WatchOwner(os.getpid(), admin_port), 10)
         started = asys.ask(factory, StartFactory(config), 60)
         if not isinstance(started, Started):
             raise SystemError_("the Factory did not answer within 60 s")
         system = RunningSystem(asys, factory, started)
         system.admin_port = admin_port
-        system.session = session if isinstance(session, int) else None
+        system.session = started.session if base == "multiprocTCPBase" else None
         yield system
     finally:
         if system is not None:

@@ -54,6 +54,9 @@ def main() -> int:
     parser.add_argument("--components", nargs="+", default=["ATDome"])
     parser.add_argument("--settle", type=float, default=20.0, help="seconds before measuring")
     parser.add_argument("--window", type=float, default=30.0, help="seconds of CPU measured")
+    parser.add_argument(
+        "--pod", action="store_true", help="run start as PID 1 of a PID namespace (needs root)"
+    )
     args = parser.parse_args()
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO), PROCESS_CONNECTION_PASS="footprint")
@@ -63,8 +66,9 @@ def main() -> int:
          "--no-frontend-auth"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     tag = str(os.getpid())
+    pod = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] if args.pod else []
     start = subprocess.Popen(
-        [str(bin_dir / "love-actors"), "start", "--source", "sim", "--admin-port", "0",
+        [*pod, str(bin_dir / "love-actors"), "start", "--source", "sim", "--admin-port", "0",
          "--manager-url", f"ws://127.0.0.1:{port}/manager/ws/subscription",
          "--components", *args.components],
         env={**env, TAG: tag}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -77,7 +81,7 @@ def main() -> int:
             print("footprint: start did not stream", file=sys.stderr)
             return 1
         time.sleep(args.settle)
-        pids = tagged(tag)
+        pids = [p for p in tagged(tag) if "unshare" not in role(p)]
         before = cpu_snapshot(pids)
         time.sleep(args.window)
         after = cpu_snapshot(pids)
@@ -89,11 +93,17 @@ def main() -> int:
             print(f"{pid:>8} {pss:7.1f} MB {100 * cpu / args.window:5.2f} % CPU  {role(pid)}")
         cpu = cpu_delta(before, after)
         print(
-            f"footprint of {' '.join(args.components)}: {len(pids)} processes, "
+            f"footprint of {' '.join(args.components)}{' in a pod' if args.pod else ''}: "
+            f"{len(pids)} processes, "
             f"{total_pss:.1f} MB PSS, {100 * cpu / args.window:.2f} % of one core "
             f"(over {args.window:.0f} s, after {args.settle:.0f} s)"
         )
     finally:
+        if args.pod:  # SIGTERM to the namespace's PID 1, not to unshare
+            for pid in tagged(tag):
+                if "unshare" not in role(pid) and os.getpgid(pid) == os.getpgid(start.pid):
+                    os.kill(pid, signal.SIGTERM)
+                    break
         start.send_signal(signal.SIGTERM)
         start.wait(30)
         hub.send_signal(signal.SIGINT)

@@ -8,8 +8,9 @@ break them (docs/architecture.md, "Import rules"):
 3. nothing imports ``actors.app`` but itself; only the app (and scripts) import
    ``actors.devtools`` and ``actors.bench``; ``scripts/`` import nothing from ``tests``;
 4. no import cycle, between modules or between the role folders;
-5. an import inside a function is for an optional dependency only (salobj, ts_xml's package),
-   with a comment saying why.
+5. an import inside a function is for an optional dependency (salobj, ts_xml's package) or a
+   heavy module one command needs (the benchmark, the demo's screen, the metrics), with a
+   comment saying why.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ ACTOR_MODULES = {
     "actors.system",
     "actors.remote",
 }
-OPTIONAL = ("lsst",)  # imported where used: optional and slow to import
+#: Imported where used, with a reason: optional (salobj, ts_xml) or heavy and needed by one
+#: command only (the benchmark, the demo's screen, the metrics), so a pod does not carry them.
+OPTIONAL = ("lsst", "actors.bench.harness", "actors.app.demo", "actors.edges.health_server")
 
 
 def module_name(path: Path) -> str:

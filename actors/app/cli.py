@@ -7,7 +7,7 @@ import argparse
 import importlib.metadata
 from collections.abc import Sequence
 
-from actors.app import control, demo, record, replay_command, site_config, start
+from actors.app import control, record, replay_command, site_config, start
 from actors.app.console import fail
 from actors.app.options import (
     add_host_options,
@@ -15,7 +15,7 @@ from actors.app.options import (
     add_source_options,
     add_start_options,
 )
-from actors.bench.harness import add_bench_arguments, run_bench
+from actors.bench.options import add_bench_arguments
 from actors.devtools import hub_server, watch_client
 
 
@@ -169,16 +169,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return watch_client.run_watch(
             args.url, args.streams, args.token, args.password, args.count, args.duration
         )
+    if args.command == "demo":
+        # Optional: the terminal screen (rich) is loaded for the demo only, not into pods.
+        from actors.app.demo import run_demo
+
+        return run_demo(args)
+    if args.command == "bench":
+        # Optional: the benchmark harness is heavy and loaded to run a benchmark only.
+        from actors.bench.harness import run_bench
+
+        return run_bench(args)
     commands = {
         "start": start.run_start,
         "node": start.run_node,
-        "demo": demo.run_demo,
         "record": record.run_record,
         "replay": replay_command.run_replay,
         "status": control.run_status,
         "rebalance": control.run_rebalance,
         "stop": control.run_stop,
-        "bench": run_bench,
         "hub": hub_server.run_hub_command,
         "config": site_config.run_check,
     }

@@ -21,7 +21,6 @@ from actors.app.run_config import (
     source_config,
 )
 from actors.edges.catalog import CatalogError
-from actors.edges.health_server import HealthServer
 from actors.edges.log_setup import DEBUG_LIBRARIES_ENV, add_secret, setup_command_logging
 from actors.edges.processes import become_subreaper
 from actors.hosts import HOST, capacity_of
@@ -62,6 +61,9 @@ def run_start(args: argparse.Namespace) -> int:
         env[DEBUG_LIBRARIES_ENV] = "1"
     health = None
     if args.http_port is not None:
+        # Optional: prometheus_client costs about 12 MB, loaded with --http-port only.
+        from actors.edges.health_server import HealthServer
+
         try:
             health = HealthServer(args.http_port, [c.key for c in config.components]).start()
         except OSError as e:
