@@ -290,12 +290,17 @@ class SalobjSource:
         """
         if self._closed:
             return []
-        self._wake_pending = False  # before emptying: a later put writes a new byte
+        # Order matters: read the wake bytes, then clear the flag, then empty the queue. A
+        # sample put after the flag is cleared writes a byte of its own (a wake-up to come);
+        # one put before it is in the queue we are about to empty. Clearing the flag first
+        # let a byte written in between be swallowed by the read while the flag stayed set:
+        # no later put wrote a byte, and the actor slept until its select timeout.
         try:
             while self._rsock.recv(4096):
                 pass
         except (BlockingIOError, InterruptedError):
             pass
+        self._wake_pending = False
         if self.failed is not None:
             raise SalobjSourceFailed(f"{self.component}: {self.failed}") from self.failed
         out: list[Sample] = []
