@@ -43,6 +43,8 @@ log = logging.getLogger("love_actors.csc")
 
 #: Longest sleep between wake-ups (idle timeouts are checked then).
 IDLE_WAKEUP = 60.0
+#: Seconds between a frame pipe's break and the attempt to open it again.
+PIPE_RETRY = 1.0
 
 
 class CSCActor(ActorTypeDispatcher):
@@ -65,6 +67,9 @@ class CSCActor(ActorTypeDispatcher):
         self.recorder = NullRecorder()
         self.pipe: PipeWriter | None = None
         self.pipe_dropped = 0  # frames the pipes this actor had refused (reader too slow)
+        self.pipe_address: str | None = None  # the ManagerClient's pipe, to re-open after a break
+        self.pipe_retry_at = 0.0
+        self.pipe_breaks = 0
 
     # Time comes from here only, so a journal can replace it.
     def now(self) -> float:
@@ -124,17 +129,20 @@ class CSCActor(ActorTypeDispatcher):
         if self.pipe is not None and self.pipe.address == msg.address and not self.pipe.broken:
             return self._next()  # the pipe we already write to
         unsent = self._close_pipe()
+        self.pipe_address = msg.address
         try:
             self.pipe = PipeWriter(msg.address)
         except OSError as e:  # another host, or no abstract sockets: stay on actor messages
             log.info("%s: no frame pipe (%s)", self.key, e)
             self.pipe = None
+            self.pipe_address = None
         if unsent and self.state is not None:
             self._send(unsent)
         return self._next()
 
     def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
         unsent = self._close_pipe()
+        self.pipe_address = None  # the new ManagerClient sends its own
         self.mc = msg.address
         self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
         if unsent:
@@ -188,9 +196,17 @@ class CSCActor(ActorTypeDispatcher):
         self._send(frames)
 
     def _send(self, frames) -> None:
+        if self.pipe is None and self.pipe_address and self.now() >= self.pipe_retry_at:
+            self._reopen_pipe()
         if self.pipe is not None and not self.pipe.send(frames):
-            log.warning("%s: frame pipe broken; sending frames as actor messages", self.key)
+            self.pipe_breaks += 1
+            log.warning(
+                "%s: frame pipe broken (%d so far); actor messages until it re-opens",
+                self.key,
+                self.pipe_breaks,
+            )
             frames = self._close_pipe()  # nothing the reader did not get is lost
+            self.pipe_retry_at = self.now() + PIPE_RETRY
         if self.pipe is None and frames:
             self.send(self.mc, FrameBatch(tuple(frames)))
         # Commands the state machine asked for (hydration, schemas) go to the source; their
@@ -218,6 +234,15 @@ class CSCActor(ActorTypeDispatcher):
             self._send(frames)
         return self._next()
 
+    def _reopen_pipe(self) -> None:
+        """A broken pipe is not given up: it is opened again a second after it broke."""
+        try:
+            self.pipe = PipeWriter(self.pipe_address)
+        except OSError:
+            self.pipe_retry_at = self.now() + PIPE_RETRY
+        else:
+            log.info("%s: frame pipe re-opened", self.key)
+
     def _close_pipe(self) -> list:
         """Close the pipe; returns the frames its reader did not get, to send another way."""
         if self.pipe is None:
@@ -231,6 +256,8 @@ class CSCActor(ActorTypeDispatcher):
     def receiveMsg_StatusRequest(self, msg: StatusRequest, sender):
         status = self.state.status() if self.state is not None else {}
         status["pipe_dropped"] = self.pipe_dropped + (self.pipe.dropped_frames if self.pipe else 0)
+        status["pipe_breaks"] = self.pipe_breaks
+        status["pipe_open"] = self.pipe is not None
         status["key"] = self.key
         status["pid"] = os.getpid()
         self.send(sender, StatusReply(msg.request_id, "csc", status))
