@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Iterator
 
 
 def process_alive(pid: int) -> bool:
@@ -21,21 +22,20 @@ def process_alive(pid: int) -> bool:
         return True  # no /proc: trust kill(0)
 
 
-def session_members(sid: int) -> set[int]:
-    """Every live process of session ``sid`` (from /proc)."""
-    found = set()
+def processes() -> Iterator[tuple[int, list[str]]]:
+    """``(pid, fields)`` of every process, from /proc: state, ppid, pgrp, session, ..."""
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # fields: state, ppid, pgrp, session, ...
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.add(int(entry))
-    return found
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    yield int(entry), f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+
+
+def session_members(sid: int) -> set[int]:
+    """Every live process of session ``sid``."""
+    return {pid for pid, fields in processes() if int(fields[3]) == sid and fields[0] != "Z"}
 
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -57,17 +57,10 @@ def reap_orphans(keep: set[int] = frozenset()) -> int:
     their own code waits for, such as multiprocessing's); returns how many were reaped."""
     me = os.getpid()
     reaped = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in keep:
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] == "Z" and int(fields[1]) == me:
+    for pid, fields in processes():
+        if pid not in keep and fields[0] == "Z" and int(fields[1]) == me:
             try:
-                if os.waitpid(int(entry), os.WNOHANG)[0]:
+                if os.waitpid(pid, os.WNOHANG)[0]:
                     reaped += 1
             except ChildProcessError:
                 pass
