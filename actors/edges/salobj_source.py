@@ -4,8 +4,8 @@
 event loop, which cannot be the actor's thread (Thespian owns it), so every source of a
 process shares one daemon thread running an asyncio loop and one ``salobj.Domain``
 (`_Runtime`, created on first use and closed with the last source). Samples cross to the actor
-through a `queue.SimpleQueue` plus one wake byte on a socketpair, whose read end `fileno`
-returns for ``ThespianWatch``; `drain` takes everything queued, so one wake-up carries a batch.
+through a `actors.edges.wake_queue.WakeQueue`, whose file descriptor `fileno` returns for
+``ThespianWatch``; `drain` takes everything queued, so one wake-up carries a batch.
 
 How salobj is used (``spec/love-producer-behaviour.md`` §7, §10):
 
@@ -34,8 +34,6 @@ import importlib
 import inspect
 import logging
 import os
-import queue
-import socket
 import threading
 import time
 from collections import Counter
@@ -43,6 +41,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from actors.edges.wake_queue import WakeQueue
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import PREFIX, ComponentInfo, TopicInfo
 from love_producer.sal.commands import SalCommand
@@ -255,11 +254,7 @@ class SalobjSource:
         #: Conversion errors by ``(component, kind, topic)``.
         self.topic_errors: Counter[tuple[str, str, str]] = Counter()
 
-        self._samples: queue.SimpleQueue[Sample] = queue.SimpleQueue()
-        self._rsock, self._wsock = socket.socketpair()
-        self._rsock.setblocking(False)
-        self._wsock.setblocking(False)
-        self._wake_pending = False
+        self._queue = WakeQueue()
         self._closed = False
         self._latest: dict[tuple[str, str, str], dict] = {}
         self._remotes: dict[tuple[str, int], Any] = {}
@@ -278,7 +273,7 @@ class SalobjSource:
         return None  # not polled: samples wake the actor through fileno()
 
     def fileno(self) -> int | None:
-        return self._rsock.fileno() if not self._closed else None
+        return self._queue.fileno()
 
     def drain(self, now: float) -> list[Sample]:
         """Every sample queued since the previous call, in arrival order.
@@ -290,26 +285,9 @@ class SalobjSource:
         """
         if self._closed:
             return []
-        # Order matters: read the wake bytes, then clear the flag, then empty the queue. A
-        # sample put after the flag is cleared writes a byte of its own (a wake-up to come);
-        # one put before it is in the queue we are about to empty. Clearing the flag first
-        # let a byte written in between be swallowed by the read while the flag stayed set:
-        # no later put wrote a byte, and the actor slept until its select timeout.
-        try:
-            while self._rsock.recv(4096):
-                pass
-        except (BlockingIOError, InterruptedError):
-            pass
-        self._wake_pending = False
+        out = self._queue.drain()
         if self.failed is not None:
             raise SalobjSourceFailed(f"{self.component}: {self.failed}") from self.failed
-        out: list[Sample] = []
-        get = self._samples.get_nowait
-        try:
-            while True:
-                out.append(get())
-        except queue.Empty:
-            pass
         return out
 
     def command(self, cmd: SalCommand, now: float) -> None:
@@ -331,8 +309,7 @@ class SalobjSource:
             except Exception:
                 log.exception("%s: closing the salobj remotes failed", self.component)
             _release_runtime(runtime, self.close_timeout)
-        self._rsock.close()
-        self._wsock.close()
+        self._queue.close()
 
     # ------------------------------------------------------------------------ extras
 
@@ -369,7 +346,7 @@ class SalobjSource:
                 )
             log.error("%s: salobj start failed: %s", self.component, e)
             self.failed = e
-            self._wake()
+            self._queue.wake()
         finally:
             self.started.set()
             self._ready.set()
@@ -439,20 +416,10 @@ class SalobjSource:
                 )
             return
         self._latest[binding.key] = sample_data
-        self._samples.put(
+        self.counts["samples"] += 1
+        self._queue.put(
             Sample(binding.component, index, binding.kind, binding.topic, sample_data, time.time())
         )
-        self.counts["samples"] += 1
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._wake_pending or self._closed:
-            return
-        self._wake_pending = True
-        try:
-            self._wsock.send(b"\0")
-        except (BlockingIOError, OSError):
-            pass  # buffer full (a byte is waiting anyway) or closing
 
     def _schedule_command(self, cmd: SalCommand) -> None:
         task = asyncio.ensure_future(self._run_command(cmd))

@@ -26,7 +26,6 @@ from actors.edges.salobj_source import (
 )
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.sal.commands import SalCommand
-from love_producer.sal.samples import Sample
 from love_producer.state.csc_state import GenericCSC
 from tests.actors.edges.test_source_contract import seen, wait_samples
 from tests.helpers.salobj_double import SalobjDouble
@@ -227,40 +226,6 @@ def test_many_samples_wake_the_actor_once(double, open_source) -> None:
     assert source.drain(time.time()) == []
 
 
-def test_a_sample_put_while_drain_reads_the_wake_bytes_still_wakes_the_actor(
-    double, open_source
-) -> None:
-    """The lost wake-up (#14): a sample the loop thread queues right as drain empties the
-    wake socket must leave the next sample able to wake the actor."""
-    source = open_source()
-
-    def put(i: int) -> None:  # what the loop thread does for a sample (_deliver)
-        source._samples.put(Sample("Test", 1, "event", "scalars", {"int0": i}, time.time()))
-        source._wake()
-
-    class PutWhileReading:
-        """The wake socket's read end, with a put landing just before the first read."""
-
-        def __init__(self, sock) -> None:
-            self.sock, self.done = sock, False
-
-        def recv(self, n: int) -> bytes:
-            if not self.done:
-                self.done = True
-                put(1)
-            return self.sock.recv(n)
-
-        def __getattr__(self, name):
-            return getattr(self.sock, name)
-
-    put(0)
-    source._rsock = PutWhileReading(source._rsock)
-    assert [s.data["int0"] for s in source.drain(time.time())] == [0, 1]
-    put(2)  # the next sample: its byte must reach the fd the actor watches
-    assert select.select([source.fileno()], [], [], 2.0)[0], "the wake-up was lost"
-    assert [s.data["int0"] for s in source.drain(time.time())] == [2]
-
-
 # -------------------------------------------------------------------------------- commands
 
 
@@ -406,7 +371,7 @@ def test_sources_of_a_process_share_one_thread_and_domain(double, open_source) -
 
 def test_close_releases_the_socket_and_thread_and_is_idempotent(double, open_source) -> None:
     source = open_source()
-    rsock, wsock = source._rsock, source._wsock
+    rsock, wsock = source._queue._rsock, source._queue._wsock
     source.close()
     source.close()
     assert rsock.fileno() == -1 and wsock.fileno() == -1
