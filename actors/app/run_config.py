@@ -15,6 +15,7 @@ import socket
 
 from actors.edges.catalog import Catalog, CatalogError
 from actors.edges.journal_files import journal_parts
+from actors.edges.kafka_env import KafkaConfigError, KafkaSettings
 from actors.edges.settings import RecordConfig, SourceConfig
 from actors.hosts import HOST, PATTERNS, SALOBJ, SOURCE
 from actors.messages import RunConfig
@@ -30,10 +31,7 @@ from love_producer.state.csc_state import CSCSettings
 
 def _salobj_available() -> bool:
     """Whether lsst.ts.salobj is installed (found, not imported: it is slow to import)."""
-    try:
-        return importlib.util.find_spec("lsst.ts.salobj") is not None
-    except (ImportError, ValueError):
-        return False
+    return _installed("lsst.ts.salobj")
 
 
 SALOBJ_HINT = (
@@ -42,11 +40,33 @@ SALOBJ_HINT = (
 )
 
 
+def kafka_environment() -> KafkaSettings:
+    """The Kafka SAL settings from the environment, checked before any process starts."""
+    missing = [m for m in ("confluent_kafka", "fastavro", "yaml") if not _installed(m)]
+    if missing:
+        raise ConfigError(
+            f"--source kafka needs {', '.join(missing)}: pip install 'love-actors[kafka]'"
+        )
+    try:
+        return KafkaSettings.from_env()
+    except KafkaConfigError as e:
+        raise ConfigError(f"--source kafka: {e}") from None
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def source_config(args: argparse.Namespace):
     """The SourceConfig the options ask for; raises ConfigError."""
     source = args.source or ("salobj" if _salobj_available() else None)
     if source is None or (source == "salobj" and not _salobj_available()):
         raise ConfigError(SALOBJ_HINT)
+    if source == "kafka":
+        kafka_environment()
     if source == "replay":
         if not args.journal:
             raise ConfigError("--source replay needs --journal DIR (a folder from --record)")

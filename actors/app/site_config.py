@@ -62,7 +62,7 @@ def _one_of(*choices: str) -> Check:
 SCALARS: dict[str, tuple[str, Check]] = {
     "manager_url": ("manager_url", _text),
     "password_file": ("password_file", _text),
-    "source": ("source", _one_of("salobj", "sim", "replay")),
+    "source": ("source", _one_of("salobj", "kafka", "sim", "replay")),
     "journal": ("journal", _text),
     "replay_speed": ("replay_speed", _number(0)),
     "xml_dir": ("xml_dir", _text),

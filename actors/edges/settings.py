@@ -12,7 +12,7 @@ from love_producer.sim.component import SimSettings
 class SourceConfig:
     """Where CSC actors read SAL samples from."""
 
-    kind: str = "sim"  # "sim" | "salobj" | "replay" (a journal folder) | "journal" (replay feed)
+    kind: str = "sim"  # sim | salobj | kafka | replay (a journal folder) | journal (replay feed)
     seed: int = 1
     journal_dir: str | None = None
     replay_speed: float = 1.0  # 0: as fast as drained

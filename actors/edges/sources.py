@@ -8,6 +8,7 @@ samples wait, for ``ThespianWatch``.
 from __future__ import annotations
 
 from actors.edges.journal_source import JournalFileSource, JournalSource
+from actors.edges.kafka_source import KafkaSource, KafkaSourceFailed, KafkaUnavailable
 from actors.edges.salobj_source import SalobjSource, SalobjUnavailable
 from actors.edges.settings import SourceConfig
 from actors.edges.sim_source import SimSource
@@ -51,5 +52,18 @@ def open_source(
                 extra_remotes=kind.related,
             )
         except SalobjUnavailable as e:
+            raise SourceError(str(e)) from e
+    if config.kind == "kafka":
+        kind = kind_of(info.name)
+        try:
+            return KafkaSource(
+                component,
+                info,
+                start_time,
+                related,
+                want_commands=kind.sends_commands,
+                extra_components=kind.related,
+            )
+        except (KafkaUnavailable, KafkaSourceFailed) as e:
             raise SourceError(str(e)) from e
     raise SourceError(f"unknown source {config.kind!r}")

@@ -26,9 +26,11 @@ from collections.abc import Callable
 
 import pytest
 
+from actors.devtools.local_kafka import BrokerUnavailable, LocalKafka, SalWriter
 from actors.edges.catalog import Catalog
 from actors.edges.journal_files import make_recorder
 from actors.edges.journal_source import JournalFileSource
+from actors.edges.kafka_source import KafkaSource, KafkaUnavailable
 from actors.edges.salobj_source import SalobjSource
 from actors.edges.settings import RecordConfig, SourceConfig
 from actors.edges.sim_source import SimSource
@@ -156,6 +158,64 @@ class DoubleHarness:
             source.close()
 
 
+class KafkaHarness:
+    """The Kafka reader (``--source kafka``) over a real broker (tansu) and the registry
+    stand-in on loopback, fed by `SalWriter` (records as salobj's Controller writes them)."""
+
+    writes = True
+    corrupts = True
+
+    def __init__(self) -> None:
+        self.component = TEST_ID
+        self.info = CATALOG.get("Test")
+        self.sources: list = []
+        self.kafka = None
+        self.writer = None
+        try:
+            self.kafka = LocalKafka().__enter__()
+        except (BrokerUnavailable, KafkaUnavailable) as e:
+            pytest.skip(f"no local Kafka: {e}")
+        self.writer = SalWriter(self.kafka.settings(), self.info, self.component.index)
+
+    def write(self, attr: str, **fields) -> None:
+        self.writer.write(attr, **fields)
+        self.writer.flush()
+
+    def write_bad(self, attr: str) -> None:
+        self.writer.write_raw(attr, b"\0\0\0\0\x01not avro")
+        self.writer.flush()
+
+    def before_open(self) -> set[str]:
+        self.write("evt_softwareVersions", cscVersion="1.0")
+        self.write("evt_summaryState", summaryState=5)
+        return {"softwareVersions", "summaryState"}
+
+    def open(self):
+        source = KafkaSource(self.component, self.info, time.time(), settings=self.kafka.settings())
+        self.sources.append(source)
+        assert source.started.wait(TIMEOUT) and source.failed is None
+        return source
+
+    def publish(self) -> None:
+        for i in range(3):
+            self.writer.write("evt_heartbeat", heartbeat=True)
+            self.writer.write("evt_logLevel", level=10 + i)
+            self.writer.write("tel_scalars", int0=i)
+        self.writer.flush()
+
+    def later(self) -> float:
+        return time.time()
+
+    def collect(self, source, until: Until, timeout: float = TIMEOUT) -> list[Sample]:
+        return wait_samples(source, until, timeout)
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+        if self.kafka is not None:
+            self.kafka.close()
+
+
 class JournalHarness(SimHarness):
     """The journal source (``--source replay``): a recorded simulator run played back.
 
@@ -199,6 +259,7 @@ HARNESSES: dict[str, type] = {
     "sim": SimHarness,
     "journal": JournalHarness,
     "salobj-double": DoubleHarness,
+    "kafka": KafkaHarness,
 }
 
 #: What a source does not do yet, by source name and contract point (strict xfail markers, so
