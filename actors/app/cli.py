@@ -7,7 +7,7 @@ import argparse
 import importlib.metadata
 from collections.abc import Sequence
 
-from actors.app import control, record, replay_command, site_config, start
+from actors.app import control, record, replay_command, sal_sim, site_config, start
 from actors.app.console import fail
 from actors.app.options import (
     add_host_options,
@@ -15,6 +15,7 @@ from actors.app.options import (
     add_source_options,
     add_start_options,
 )
+from actors.app.sal_sim import add_sal_sim_parser
 from actors.bench.options import add_bench_arguments
 from actors.devtools import hub_server, watch_client
 
@@ -125,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="hold producer handshakes for S seconds after start (frontends subscribe first)",
     )
 
+    add_sal_sim_parser(sub)
+
     p = sub.add_parser("watch", help="subscribe like a LOVE frontend and print frames")
     p.add_argument("url")
     p.add_argument("streams", nargs="+", metavar="STREAM", help="e.g. event-ATDome-0-summaryState")
@@ -188,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rebalance": control.run_rebalance,
         "stop": control.run_stop,
         "hub": hub_server.run_hub_command,
+        "sal-sim": sal_sim.run_sal_sim,
         "config": site_config.run_check,
     }
     return commands[args.command](args)

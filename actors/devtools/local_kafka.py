@@ -18,6 +18,7 @@ from typing import Any
 from actors.devtools.schema_registry_server import RegistryServer
 from actors.edges.kafka_env import KafkaSettings
 from actors.edges.kafka_source import import_kafka
+from actors.edges.processes import die_with_parent
 from actors.edges.schema_registry import RegistryClient
 from actors.system import free_port
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo
@@ -98,6 +99,7 @@ class LocalKafka:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            preexec_fn=die_with_parent,  # no broker left behind, even after a SIGKILL
         )
         deadline = time.monotonic() + self.start_timeout
         while True:
