@@ -9,7 +9,6 @@ random topic subname (``set_test_topic_subname(randomize=True)``) and a random C
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import random
@@ -19,6 +18,7 @@ import time
 import pytest
 
 from actors.edges.catalog import Catalog
+from actors.edges.kafka_source import KafkaSource
 from actors.edges.salobj_source import SalobjSource
 from love_producer.interfaces.component_id import ComponentId
 from tests.actors.edges.test_source_contract import (
@@ -27,6 +27,7 @@ from tests.actors.edges.test_source_contract import (
     WriterContract,
     wait_samples,
 )
+from tests.helpers.salobj_csc import CscProcess
 
 TIMEOUT = 60.0  # topic creation and schema registration take a while on first use
 
@@ -49,25 +50,9 @@ pytestmark = [
 ]
 
 
-class _LoopThread:
-    """An asyncio loop in a thread, for the TestCsc (the source has its own loop thread)."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro, timeout: float = TIMEOUT):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(TIMEOUT)
-        self.loop.close()
-
-
 class RealHarness:
-    """A ``TestCsc`` (salobj's test component) written to by the test, read by the source."""
+    """A ``TestCsc`` (salobj's test component) in its own process (salobj's CSCs install
+    signal handlers: main thread only), written to by the test, read by the salobj source."""
 
     writes = True
     corrupts = False  # Avro will not carry a malformed sample
@@ -79,33 +64,28 @@ class RealHarness:
         salobj.set_test_topic_subname(randomize=True)
         self.component = ComponentId("Test", random.randint(1, 2**31 - 1))
         self.info = Catalog.builtin().get("Test")
-        self.csc_loop = _LoopThread()
-        self.csc = None
+        self.csc: CscProcess | None = None
         self._csc_lock = threading.Lock()  # the W8 test writes from a second thread
-        self.sources: list[SalobjSource] = []
+        self.sources: list = []
 
     def _ensure_csc(self) -> None:
-        async def make():
-            csc = self.salobj.TestCsc(
-                index=self.component.index, initial_state=self.salobj.State.ENABLED
-            )
-            await csc.start_task
-            return csc
-
         with self._csc_lock:
             if self.csc is None:
-                self.csc = self.csc_loop.run(make())
+                self.csc = CscProcess(self.component.index, timeout=TIMEOUT)
 
     def write(self, attr: str, **fields) -> None:
         self._ensure_csc()
-        self.csc_loop.run(getattr(self.csc, attr).set_write(**fields))
+        self.csc.write(attr, **fields)
 
     def before_open(self) -> set[str]:
         self._ensure_csc()  # a CSC writes these when it starts
         return {"softwareVersions", "logLevel", "summaryState"}
 
-    def open(self) -> SalobjSource:
-        source = SalobjSource(self.component, self.info, time.time())
+    def make_source(self):
+        return SalobjSource(self.component, self.info, time.time())
+
+    def open(self):
+        source = self.make_source()
         self.sources.append(source)
         assert source.started.wait(TIMEOUT) and source.failed is None, source.failed
         self._ensure_csc()
@@ -122,17 +102,30 @@ class RealHarness:
     def collect(self, source, until: Until, timeout: float = TIMEOUT) -> list:
         return wait_samples(source, until, timeout)
 
+    def restart_csc(self) -> None:
+        """The component restarts under the reader: a new process, seqNums from 1."""
+        with self._csc_lock:
+            if self.csc is not None:
+                self.csc.close()
+            self.csc = CscProcess(self.component.index, timeout=TIMEOUT)
+
     def close(self) -> None:
         for source in self.sources:
             source.close()
         if self.csc is not None:
-            self.csc_loop.run(self.csc.close())
-        self.csc_loop.stop()
+            self.csc.close()
 
 
-@pytest.fixture
-def real_harness():
-    harness = RealHarness()
+class RealKafkaHarness(RealHarness):
+    """The same TestCsc (real salobj writing), read by ``--source kafka``."""
+
+    def make_source(self):
+        return KafkaSource(self.component, self.info, time.time())
+
+
+@pytest.fixture(params=[RealHarness, RealKafkaHarness], ids=["salobj", "kafka"])
+def real_harness(request):
+    harness = request.param()
     yield harness
     harness.close()
 
