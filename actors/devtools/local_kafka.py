@@ -35,6 +35,8 @@ from love_producer.sal.kafka_wire import (
 )
 from love_producer.sal.samples import TAI_MINUS_UTC
 
+log = logging.getLogger("love_actors.sal_writer")
+
 #: tansu reports a wrong high watermark after a multi-record batch: one record per batch.
 TANSU_PRODUCER = {"batch.num.messages": 1, "queue.buffering.max.ms": 0}
 
@@ -171,9 +173,9 @@ class SalWriter:
         self.origin = os.getpid() if origin is None else origin
         self.registry = RegistryClient(registry_url or settings.registry_url)
         config = settings.producer()
-        config.update(TANSU_PRODUCER, logger=logging.getLogger("love_actors.sal_writer"))
+        config.update(TANSU_PRODUCER, logger=log)
         self.producer = self.kafka.Producer(config)
-        self.admin = self.admin_api.AdminClient(settings.base_config())
+        self.admin = self.admin_api.AdminClient(dict(settings.base_config(), logger=log))
         self._schemas: dict[str, tuple[int, Any, str]] = {}  # topic -> (id, parsed, rev)
         self._seq: dict[str, int] = {}
 

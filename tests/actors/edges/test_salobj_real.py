@@ -21,6 +21,8 @@ from actors.edges.catalog import Catalog
 from actors.edges.kafka_source import KafkaSource
 from actors.edges.salobj_source import SalobjSource
 from love_producer.interfaces.component_id import ComponentId
+from love_producer.sal.commands import SalCommand
+from love_producer.sal.dedup import SampleFilter
 from tests.actors.edges.test_source_contract import (
     SourceContract,
     Until,
@@ -81,11 +83,11 @@ class RealHarness:
         self._ensure_csc()  # a CSC writes these when it starts
         return {"softwareVersions", "logLevel", "summaryState"}
 
-    def make_source(self):
-        return SalobjSource(self.component, self.info, time.time())
+    def make_source(self, component: ComponentId | None = None, **kw):
+        return SalobjSource(component or self.component, self.info, time.time(), **kw)
 
-    def open(self):
-        source = self.make_source()
+    def open(self, component: ComponentId | None = None, **kw):
+        source = self.make_source(component, **kw)
         self.sources.append(source)
         assert source.started.wait(TIMEOUT) and source.failed is None, source.failed
         self._ensure_csc()
@@ -119,8 +121,8 @@ class RealHarness:
 class RealKafkaHarness(RealHarness):
     """The same TestCsc (real salobj writing), read by ``--source kafka``."""
 
-    def make_source(self):
-        return KafkaSource(self.component, self.info, time.time())
+    def make_source(self, component: ComponentId | None = None, **kw):
+        return KafkaSource(component or self.component, self.info, time.time(), **kw)
 
 
 @pytest.fixture(params=[RealHarness, RealKafkaHarness], ids=["salobj", "kafka"])
@@ -150,3 +152,69 @@ class TestRealSalobj(SourceContract, WriterContract):
     @pytest.fixture
     def writer(self, real_harness):
         return real_harness
+
+
+# ------------------------------------------------------------------ what production meets
+
+
+def levels(samples, index: int | None = None) -> list[int]:
+    return [
+        s.data["level"]
+        for s in samples
+        if s.kind == "event" and s.topic == "logLevel" and (index is None or s.index == index)
+    ]
+
+
+def test_a_command_is_answered_by_the_csc_and_its_ack_counted(real_harness) -> None:
+    """Hydration as the ScriptQueue's works: a command out, the CSC's answer back as an
+    event, the final ack counted (TestCsc's setScalars writes the scalars event)."""
+    h = real_harness
+    h.before_open()
+    source = h.open(want_commands=True)
+    source.command(SalCommand("Test", h.component.index, "setScalars", {"int0": 4242}), 0.0)
+    samples = h.collect(
+        source,
+        lambda s: any(x.topic == "scalars" and x.data["int0"] == 4242 for x in s),
+    )
+    assert any(
+        x.kind == "event" and x.topic == "scalars" and x.data["int0"] == 4242 for x in samples
+    )
+    deadline = time.monotonic() + TIMEOUT
+    while source.counts["commands_done"] < 1:
+        assert time.monotonic() < deadline, dict(source.counts)
+        assert not source.counts["commands_failed"], dict(source.counts)
+        time.sleep(0.05)
+
+
+def test_an_instance_reads_its_own_index_only(real_harness) -> None:
+    h = real_harness
+    h.before_open()
+    other = CscProcess(h.component.index % (2**31 - 2) + 1, timeout=TIMEOUT)
+    try:
+        source = h.open()
+        other.write("evt_logLevel", level=31)
+        h.write("evt_logLevel", level=21)
+        samples = h.collect(source, lambda s: 21 in levels(s))
+        assert {x.index for x in samples} == {h.component.index}
+        assert 31 not in levels(samples)
+    finally:
+        other.close()
+
+
+def test_a_component_restarted_under_the_reader_keeps_streaming(real_harness) -> None:
+    """A restarted CSC writes its start-up events again with seqNums from 1."""
+    h = real_harness
+    h.before_open()
+    source = h.open()
+    for level in (11, 12, 13):
+        h.write("evt_logLevel", level=level)
+    before = h.collect(source, lambda s: 13 in levels(s))
+    h.restart_csc()
+    h.write("evt_logLevel", level=14)
+    after = h.collect(source, lambda s: 14 in levels(s))
+    admitted = SampleFilter().admit(before + after)
+    assert levels(admitted)[-1] == 14
+    seq = {x.data["level"]: x.data["private_seqNum"] for x in admitted if x.topic == "logLevel"}
+    assert seq[14] < seq[13]  # the new process counts from 1 again
+    states = [x for x in after if x.topic == "summaryState"]
+    assert states, "the restarted CSC's summaryState was not delivered"
