@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import multiprocessing
+import os
 import resource
 import select
 import statistics
@@ -40,14 +41,14 @@ def cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def write(env: dict, rate: float, duration: float, ready) -> None:
+def write(env: dict, rate: float, duration: float, ready, wait: float) -> None:
     settings = KafkaSettings.from_env(env)
     writer = SalWriter(settings, Catalog.builtin().get("Test"), 1)
     writer.write("tel_scalars", int0=-1)  # create the topics before the reader starts
     writer.write("evt_scalars", int0=-1)
     writer.flush()
     ready.set()
-    time.sleep(1.0)  # the reader assigns its partitions
+    time.sleep(wait)  # the reader assigns its partitions (a salobj Remote takes seconds)
     start = time.monotonic()
     n = 0
     total = int(rate * duration)
@@ -60,11 +61,11 @@ def write(env: dict, rate: float, duration: float, ready) -> None:
     writer.flush()
 
 
-def run_writer(kafka: LocalKafka, subname: str, rate: float, duration: float):
+def run_writer(kafka: LocalKafka, subname: str, rate: float, duration: float, wait=1.0):
     env = dict(kafka.env(), LSST_TOPIC_SUBNAME=subname)
     ready = multiprocessing.Event()
     proc = multiprocessing.get_context("fork").Process(
-        target=write, args=(env, rate, duration, ready)
+        target=write, args=(env, rate, duration, ready, wait)
     )
     proc.start()
     assert ready.wait(30), "the writer did not start"
@@ -73,10 +74,16 @@ def run_writer(kafka: LocalKafka, subname: str, rate: float, duration: float):
 
 def measure_source(kafka, rate, duration, expected) -> dict:
     proc, settings = run_writer(kafka, "bs" + str(time.time_ns()), rate, duration)
+    t0 = time.monotonic()
     source = KafkaSource(
         ComponentId("Test", 1), Catalog.builtin().get("Test"), time.time(), settings=settings
     )
     assert source.started.wait(30)
+    print(f"  (KafkaSource started in {time.monotonic() - t0:.2f} s)", flush=True)
+    return read_source(source, proc, duration, expected)
+
+
+def read_source(source, proc, duration: float, expected: int) -> dict:
     lat, got = [], 0
     c0 = cpu()
     deadline = time.monotonic() + duration + 30
@@ -91,6 +98,24 @@ def measure_source(kafka, rate, duration, expected) -> dict:
     source.close()
     proc.join(30)
     return {"samples": got, "cpu": used, "lat": lat}
+
+
+def measure_salobj(kafka, rate, duration, expected) -> dict | None:
+    """The salobj source (a real Remote) on the same broker, where salobj is installed."""
+    try:
+        from actors.edges.salobj_source import SalobjSource, import_salobj
+
+        import_salobj()
+    except Exception:
+        return None
+    subname = "bo" + str(time.time_ns())
+    os.environ.update(kafka.env(), LSST_TOPIC_SUBNAME=subname)
+    proc, _ = run_writer(kafka, subname, rate, duration, wait=5.0)
+    t0 = time.monotonic()
+    source = SalobjSource(ComponentId("Test", 1), Catalog.builtin().get("Test"), time.time())
+    assert source.started.wait(60) and source.failed is None, source.failed
+    print(f"  (salobj Remote started in {time.monotonic() - t0:.1f} s)", flush=True)
+    return read_source(source, proc, duration, expected)
 
 
 def measure_bare(kafka, rate, duration, expected) -> dict:
@@ -152,8 +177,17 @@ def main() -> int:
         print(line("KafkaSource", ours), flush=True)
         bare = measure_bare(kafka, args.rate, args.duration, expected)
         print(line("bare reader", bare), flush=True)
+        real = measure_salobj(kafka, args.rate, args.duration, expected)
+        if real is not None:
+            print(line("SalobjSource", real), flush=True)
     ratio = (ours["cpu"] / max(1, ours["samples"])) / (bare["cpu"] / max(1, bare["samples"]))
     print(f"CPU per sample, KafkaSource / bare consumer+decode: {ratio:.2f}")
+    if real is not None:
+        per = real["cpu"] / max(1, real["samples"])
+        ours_per = ours["cpu"] / max(1, ours["samples"])
+        print(f"CPU per sample, SalobjSource / KafkaSource: {per / ours_per:.2f}")
+    else:
+        print("(salobj is not installed here: the SalobjSource line is left out)")
     return 0
 
 
