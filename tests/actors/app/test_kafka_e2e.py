@@ -112,3 +112,12 @@ def test_a_killed_sal_sim_leaves_no_broker_behind():
         wait_until(lambda: not alive(broker), 10, what="the broker to go with sal-sim")
     finally:
         writer.kill_tree()
+
+
+def test_start_with_kafka_but_no_subname_exits_2_naming_the_variable():
+    env = {"LSST_TOPIC_SUBNAME": "", "PROCESS_CONNECTION_PASS": PASSWORD}
+    r = run_cli("start", "--components", "ATDome", "--source", "kafka",
+                "--manager-url", "ws://127.0.0.1:9/manager/ws/subscription", env=env)  # fmt: skip
+    assert r.returncode == 2
+    assert "--source kafka: LSST_TOPIC_SUBNAME is not set" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -218,3 +218,37 @@ def test_a_component_restarted_under_the_reader_keeps_streaming(real_harness) ->
     assert seq[14] < seq[13]  # the new process counts from 1 again
     states = [x for x in after if x.topic == "summaryState"]
     assert states, "the restarted CSC's summaryState was not delivered"
+
+
+def test_a_registry_that_refuses_writes_stops_salobj_but_not_the_kafka_reader(monkeypatch):
+    """W10 with real salobj: even a read-only Remote registers every schema and its start
+    fails where the registry refuses writes; the Kafka reader only reads schemas by id."""
+    from actors.devtools.local_kafka import LocalKafka
+
+    info = Catalog.builtin().get("Test")
+    with LocalKafka() as kafka:
+        for key, value in kafka.env().items():
+            monkeypatch.setenv(key, value)
+        component = ComponentId("Test", random.randint(1, 2**31 - 1))
+        csc = CscProcess(component.index, timeout=TIMEOUT)  # registers its schemas
+        try:
+            csc.write("evt_logLevel", level=33)
+            registry = kafka.registry.registry
+            registry.read_only = True
+            salobj_source = SalobjSource(component, info, time.time(), start_timeout=TIMEOUT)
+            try:
+                assert salobj_source.started.wait(TIMEOUT)
+                assert salobj_source.failed is not None and "403" in str(salobj_source.failed)
+            finally:
+                salobj_source.close()
+            refused = registry.calls["refused"]
+            assert refused > 0
+            kafka_source = KafkaSource(component, info, time.time())
+            try:
+                samples = wait_samples(kafka_source, lambda s: 33 in levels(s), TIMEOUT)
+                assert levels(samples) == [33]
+            finally:
+                kafka_source.close()
+            assert registry.calls["refused"] == refused  # the reader asked for no write
+        finally:
+            csc.close()
