@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from thespian.actors import ActorSystem
 
 from actors.edges.log_setup import log_defs
-from actors.edges.processes import process_alive, reap_orphans, session_members
+from actors.edges.processes import parent_of, process_alive, reap_orphans, session_members
 from actors.factory import Factory
 from actors.lifeline import Lifeline, WatchOwner
 from actors.messages import RunConfig, Started, StartFactory, StatusReply, StatusRequest, StopAll
@@ -75,12 +75,31 @@ class RunningSystem:
         self.known_pids: set[int] = set()
         self.admin_port = 0
         self.session: int | None = None
+        #: The processes nothing else supervises (the Factory, the admin), learnt from the
+        #: first status; and why the system is lost, once one of them has died.
+        self.core_pids: dict[str, int] = {}
+        self.lost: str | None = None
+
+    def check_core(self) -> str | None:
+        """Why the system cannot go on (the Factory or the admin died), or None."""
+        if self.lost is None:
+            for name, pid in self.core_pids.items():
+                if not process_alive(pid):
+                    self.lost = f"{name} (pid {pid}) died"
+                    break
+        return self.lost
 
     def status(self, timeout: float = 5.0) -> dict | None:
         reply = self.asys.ask(self.factory, StatusRequest(), timeout)
         if not isinstance(reply, StatusReply):
             return None
         st = reply.status
+        if not self.core_pids and "pid" in st:
+            # The Factory is forked by Thespian's admin: its parent is the admin.
+            self.core_pids = {"the Factory": st["pid"]}
+            admin = parent_of(st["pid"])
+            if admin is not None and admin != os.getpid():
+                self.core_pids["Thespian's admin"] = admin
         self.known_pids |= {st["pid"]} | {c["pid"] for c in st["components"] if "pid" in c}
         if "pid" in st.get("manager", {}):
             self.known_pids.add(st["manager"]["pid"])
@@ -137,7 +156,7 @@ def running_system(
         system.session = started.session if base == "multiprocTCPBase" else None
         yield system
     finally:
-        if system is not None:
+        if system is not None and system.lost is None:
             try:
                 system.status(timeout=2.0)  # learn every actor's pid before stopping
             except Exception:

@@ -14,11 +14,11 @@ import threading
 EXIT_USAGE = 2
 
 
-def fail(message: str) -> int:
-    """Print ``message`` (one error per line) and return `EXIT_USAGE`."""
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    """Print ``message`` (one error per line) and return ``code`` (`EXIT_USAGE` by default)."""
     for line in message.splitlines() or [""]:
         print(f"love-actors: error: {line}", file=sys.stderr)
-    return EXIT_USAGE
+    return code
 
 
 class StopSignal:

@@ -106,8 +106,13 @@ def run_start(args: argparse.Namespace) -> int:
             streaming = False
             said = ""
             next_status = time.monotonic() + (args.status_every or float("inf"))
-            while not stop.event.wait(1.0 if not streaming else 2.0):
+            while not stop.event.wait(1.0):
                 reap_zombies()
+                lost = system.check_core()
+                if lost is not None:
+                    # Nobody supervises these two: stop everything and let whoever runs us
+                    # (Kubernetes, systemd, the operator) start afresh.
+                    return fail(f"{lost}: stopping every component, exit 1", code=1)
                 if not admin_listening(system.admin_port):
                     say("love-actors: the actor system was stopped from outside")
                     break

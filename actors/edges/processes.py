@@ -23,6 +23,15 @@ def process_alive(pid: int) -> bool:
         return True  # no /proc: trust kill(0)
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent process id of ``pid``, or None when it is gone (from /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def processes() -> Iterator[tuple[int, list[str]]]:
     """``(pid, fields)`` of every process, from /proc: state, ppid, pgrp, session, ..."""
     for entry in os.listdir("/proc"):
