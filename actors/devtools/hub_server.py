@@ -33,6 +33,7 @@ from websockets.http11 import Request, Response
 from actors.edges.log_setup import add_secret, setup_command_logging
 from love_producer.hub.router import ClientKind, Delivery, HubRouter
 from love_producer.views.status import plural
+from love_producer.views.warnings import WarningTally
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class HubServer:
         self.router = HubRouter(legacy=legacy, tracing=tracing)
         self._clients: dict[str, _ClientQueue] = {}
         self._ids = itertools.count(1)
+        self._warning_log = WarningTally("frames dropped by the hub")
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.dropped = 0
@@ -246,7 +248,8 @@ class HubServer:
             async for message in ws:
                 result = self.router.receive(cid, message, self._clock())
                 for warning in result.warnings:
-                    log.warning("%s", warning)
+                    for line in self._warning_log.note(warning, time.monotonic()):
+                        log.warning("%s", line)
                 self._deliver(result.deliveries)
         except ConnectionClosed:
             pass
@@ -284,6 +287,8 @@ class HubServer:
     async def _tick_loop(self) -> None:
         while True:
             self._deliver(self.router.tick(self._clock()))
+            for line in self._warning_log.flush(time.monotonic()):
+                log.warning("%s", line)
             await asyncio.sleep(TICK_PERIOD)
 
 

@@ -34,6 +34,7 @@ from love_producer.link.manager_link import (
 )
 from love_producer.link.outbox import Outbox
 from love_producer.link.rate import RateMeter
+from love_producer.views.warnings import WarningTally
 from love_producer.wire.frames import Frame, pack_messages
 from love_producer.wire.requests import InitialStateRequest, InvalidFrame, parse_manager_text
 
@@ -90,6 +91,7 @@ class WebsocketLink:
         self.messages_sent = 0
         self.frames_sent = 0
         self.invalid_inbound = 0
+        self._invalid_log = WarningTally("frames from the manager ignored")
         self.last_error = ""
         #: Why the settings cannot work (a refused first connection); the link has stopped.
         self.fatal: str | None = None
@@ -287,6 +289,8 @@ class WebsocketLink:
                 if self._register_now or time.monotonic() >= next_registration:
                     await self._register(ws)
                     next_registration = time.monotonic() + REGISTRATION_PERIOD
+                for line in self._invalid_log.flush(time.monotonic()):
+                    log.warning("%s", line)
                 frames = self.outbox.take()
                 if frames:
                     self._sending = True
@@ -324,17 +328,24 @@ class WebsocketLink:
     async def _receive(self, ws) -> None:
         async for message in ws:
             if isinstance(message, bytes):
-                self.invalid_inbound += 1
+                self._invalid("a binary frame")
                 continue
             requests = []
             for item in parse_manager_text(message):
                 if isinstance(item, InitialStateRequest):
                     requests.append(item)
                 elif isinstance(item, InvalidFrame):
-                    self.invalid_inbound += 1
-                    log.warning("ignored a frame from the manager: %s", item.reason)
+                    self._invalid(item.reason)
             if requests:
                 self._notify((REQUESTS, tuple(requests)))
+
+    def _invalid(self, reason: str) -> None:
+        """Count a frame we cannot use; log the first of its kind, then a line a minute."""
+        self.invalid_inbound += 1
+        for line in self._invalid_log.note(
+            f"ignored a frame from the manager: {reason}", time.monotonic()
+        ):
+            log.warning("%s", line)
 
 
 def _describe(e: BaseException) -> str:

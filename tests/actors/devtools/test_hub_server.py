@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import os
 import select
 import signal
@@ -209,6 +210,27 @@ def test_garbage_frames_do_not_break_the_connection() -> None:
                 assert server.stats()["warnings"] == 3
 
     run(main())
+
+
+def test_a_flood_of_bad_frames_logs_a_line_per_kind_not_per_frame(caplog) -> None:
+    """2,000 bad frames of two kinds: two warning lines, the rest counted for the summary."""
+    caplog.set_level(logging.WARNING, logger="love_actors")
+
+    async def main() -> None:
+        async with hub() as server:
+            async with FrontendClient(server.url, password=PASSWORD) as producer:
+                assert producer._ws is not None
+                for i in range(1000):
+                    await producer._ws.send(f"not json {i}")
+                    await producer._ws.send(b"\x00binary")
+                await producer.send_json({"action": "get_time_data", "request_time": 7})
+                await producer.next_frame(lambda f: "time_data" in f, timeout=10)
+                assert server.stats()["warnings"] == 2000
+
+    run(main())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2, warnings
+    assert all("more like it are counted" in w for w in warnings)
 
 
 def test_manager_heartbeat_reaches_subscribers() -> None:
