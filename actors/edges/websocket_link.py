@@ -34,6 +34,7 @@ from love_producer.link.manager_link import (
 )
 from love_producer.link.outbox import Outbox
 from love_producer.link.rate import RateMeter
+from love_producer.link.request_gate import RequestGate
 from love_producer.views.warnings import WarningTally
 from love_producer.wire.frames import Frame, pack_messages
 from love_producer.wire.requests import InitialStateRequest, InvalidFrame, parse_manager_text
@@ -92,6 +93,8 @@ class WebsocketLink:
         self.frames_sent = 0
         self.invalid_inbound = 0
         self._invalid_log = WarningTally("frames from the manager ignored")
+        #: initial_state requests, at a bounded rate, repeats answered once per window.
+        self.gate = RequestGate()
         self.last_error = ""
         #: Why the settings cannot work (a refused first connection); the link has stopped.
         self.fatal: str | None = None
@@ -170,6 +173,7 @@ class WebsocketLink:
             "events_dropped": s.events_dropped,
             "telemetry_replaced": s.telemetry_replaced,
             "invalid_inbound": self.invalid_inbound,
+            "requests": dict(self.gate.counts, waiting=self.gate.waiting),
             "last_error": self.last_error,
             "fatal": self.fatal,
             "state": self.state,
@@ -291,6 +295,9 @@ class WebsocketLink:
                     next_registration = time.monotonic() + REGISTRATION_PERIOD
                 for line in self._invalid_log.flush(time.monotonic()):
                     log.warning("%s", line)
+                released = self.gate.release(time.monotonic())
+                if released:
+                    self._notify((REQUESTS, tuple(released)))
                 frames = self.outbox.take()
                 if frames:
                     self._sending = True
@@ -303,7 +310,10 @@ class WebsocketLink:
                     continue
                 self._have_work.clear()
                 waiter = asyncio.create_task(self._have_work.wait())
-                timeout = max(0.0, next_registration - time.monotonic())
+                wake_at = next_registration
+                if (gate_at := self.gate.next_release()) is not None:
+                    wake_at = min(wake_at, gate_at)
+                timeout = max(0.0, wake_at - time.monotonic())
                 done, _ = await asyncio.wait(
                     {waiter, receiver, stopper},
                     timeout=timeout,
@@ -337,7 +347,11 @@ class WebsocketLink:
                 elif isinstance(item, InvalidFrame):
                     self._invalid(item.reason)
             if requests:
-                self._notify((REQUESTS, tuple(requests)))
+                released = self.gate.offer(requests, time.monotonic())
+                if released:
+                    self._notify((REQUESTS, tuple(released)))
+                if self.gate.waiting:
+                    self._have_work.set()  # the send loop waits for the gate's next release
 
     def _invalid(self, reason: str) -> None:
         """Count a frame we cannot use; log the first of its kind, then a line a minute."""

@@ -5,11 +5,15 @@ The fault tier (``-m faults``, run by ``.ci/run``): loopback only, each scenario
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
+import threading
+import time
 
 import pytest
+from websockets.asyncio.server import serve
 
 from actors.edges.processes import parent_of
 from tests.actors.app.test_start_e2e import PASSWORD, start_hub
@@ -67,3 +71,128 @@ def test_a_killed_factory_or_admin_is_noticed_and_start_exits_1_leaving_nothing(
                     proc.wait(20)
                 except Exception:
                     proc.kill_tree()
+
+
+class FloodingManager:
+    """A manager endpoint (websockets, in a thread) that, once asked, floods the producer
+    with initial_state requests for a few streams, and counts the replies that come back."""
+
+    STREAMS = [
+        (csc, index, event)
+        for csc, index in (("ATDome", 0), ("Test", 1))
+        for event in ("summaryState", "softwareVersions", "simulationMode")
+    ]
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.connected = threading.Event()
+        self.replies: list[float] = []  # arrival times of reply entries
+        self.sent = 0
+        self._ws = None
+        async def start():
+            return await serve(self._handle, "127.0.0.1", 0, max_size=None)
+
+        self.server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        port = self.server.sockets[0].getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}/manager/ws/subscription"
+
+    async def _handle(self, ws) -> None:
+        self._ws = ws
+        self.connected.set()
+        async for message in ws:
+            try:
+                frame = json.loads(message)
+            except ValueError:
+                continue
+            if frame.get("category") != "event":
+                continue
+            for entry in frame.get("data", []):
+                streams = entry.get("data", {})
+                key = (entry.get("csc"), entry.get("salindex"))
+                if any((*key, name) in self.STREAMS for name in streams):
+                    self.replies.append(time.monotonic())
+
+    def flood(self, seconds: float, per_second: float) -> float:
+        """Send requests for ``seconds``; returns the rate achieved."""
+
+        async def run() -> None:
+            start = time.monotonic()
+            while (elapsed := time.monotonic() - start) < seconds:
+                while self.sent < elapsed * per_second:
+                    csc, index, event = self.STREAMS[self.sent % len(self.STREAMS)]
+                    data = [{"csc": csc, "salindex": index, "data": {"event_name": event}}]
+                    await self._ws.send(json.dumps({"category": "initial_state", "data": data}))
+                    self.sent += 1
+                await asyncio.sleep(0.005)
+
+        start = time.monotonic()
+        asyncio.run_coroutine_threadsafe(run(), self.loop).result(seconds + 60)
+        return self.sent / (time.monotonic() - start)
+
+    def close(self) -> None:
+        async def stop():
+            self.server.close()
+            await self.server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def test_an_initial_state_flood_is_answered_once_per_window_and_never_starves_status():
+    """10 s of requests for 6 streams as fast as the manager can send them: each stream is
+    answered about once a second, status answers meanwhile, and replies end with the flood."""
+    manager = FloodingManager()
+    admin_port = free_port()
+    producer = Proc(
+        "start", "--components", "ATDome", "Test:1", "--source", "sim", "--manager-url",
+        manager.url, "--admin-port", str(admin_port), env={"PROCESS_CONNECTION_PASS": PASSWORD},
+    )  # fmt: skip
+    try:
+        producer.wait_for_line(" streaming to ", timeout=60)
+        assert manager.connected.wait(30)
+        statuses: list[int] = []
+
+        def ask_status() -> None:
+            while flooding.is_alive():
+                r = run_cli("status", "--admin-port", str(admin_port), "--json", timeout=30)
+                statuses.append(r.returncode)
+
+        before = len(manager.replies)
+        flooding = threading.Thread(target=manager.flood, args=(10.0, 10_000.0))
+        flood_started = time.monotonic()
+        flooding.start()
+        asker = threading.Thread(target=ask_status)
+        asker.start()
+        flooding.join(90)
+        flood_ended = time.monotonic()
+        asker.join(60)
+        assert statuses and all(rc == 0 for rc in statuses), statuses
+        # The replies stop within a few seconds of the flood's end.
+        wait_until(
+            lambda: not manager.replies or time.monotonic() - manager.replies[-1] > 2.0,
+            30,
+            what="replies to stop",
+        )
+        replies = manager.replies[before:]
+        seconds = flood_ended - flood_started
+        assert manager.sent > 10_000, manager.sent  # a flood it was
+        # Once per stream per 1 s window (plus the first answers), not once per request.
+        assert len(replies) <= len(FloodingManager.STREAMS) * (seconds + 3), len(replies)
+        assert replies and replies[-1] - flood_ended < 5.0
+        print(
+            f"flood: {manager.sent} requests in {seconds:.1f} s, {len(replies)} replies, "
+            f"last {replies[-1] - flood_ended:+.2f} s after the end, {len(statuses)} status calls"
+        )
+        st = json.loads(run_cli("status", "--admin-port", str(admin_port), "--json").stdout)
+        requests = st["detail"]["manager"]["requests"]
+        assert requests["merged"] > manager.sent * 0.9
+    finally:
+        producer.signal()
+        try:
+            producer.wait(30)
+        except Exception:
+            producer.kill_tree()
+        manager.close()
