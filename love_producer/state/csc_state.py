@@ -62,6 +62,11 @@ class CSCSettings:
     max_lost_heartbeats: int = attrs.field(default=5, validator=attrs.validators.ge(1))
 
 
+#: Largest payload sent (characters of JSON, ASCII-escaped): well under the manager's
+#: 16 MiB message limit with the envelope around it.
+MAX_PAYLOAD_CHARS = 8 * 1024 * 1024
+
+
 class _TelemetryStream:
     """Send state of one telemetry stream."""
 
@@ -270,6 +275,7 @@ class GenericCSC:
             "unknown_topics": self._counts["unknown_topics"],
             "ignored_other_component": self._counts["ignored_other_component"],
             "encoding_errors": self._counts["encoding_errors"],
+            "oversized_dropped": self._counts["oversized_dropped"],
             "hook_errors": self._counts["hook_errors"],
         }
 
@@ -337,11 +343,18 @@ class GenericCSC:
             if encoder is None:
                 encoder = self._encoders[key] = TopicEncoder(self._topics[key])
             if kind == "event":
-                return encoder.event(sample.data)
-            return encoder.telemetry(sample.data)
+                payload = encoder.event(sample.data)
+            else:
+                payload = encoder.telemetry(sample.data)
         except Exception:
             self._counts["encoding_errors"] += 1
             return None
+        if len(payload) > MAX_PAYLOAD_CHARS:
+            # A frame the manager would refuse (uvicorn's ws_max_size is 16 MiB) would close
+            # the link and come back on every reconnect: drop it here, counted.
+            self._counts["oversized_dropped"] += 1
+            return None
+        return payload
 
     def _heartbeat_frame(self, now: float) -> Frame:
         """Close the current heartbeat window(s) and build the Heartbeat frame."""

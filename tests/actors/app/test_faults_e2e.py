@@ -91,6 +91,7 @@ class FloodingManager:
         self.replies: list[float] = []  # arrival times of reply entries
         self.sent = 0
         self._ws = None
+
         async def start():
             return await serve(self._handle, "127.0.0.1", 0, max_size=None)
 

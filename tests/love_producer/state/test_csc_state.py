@@ -10,7 +10,12 @@ import pytest
 
 from love_producer.interfaces.interface import ComponentInfo, FieldInfo, TopicInfo, private_fields
 from love_producer.sal.samples import Sample
-from love_producer.state.csc_state import RATE_TOLERANCE, CSCSettings, GenericCSC
+from love_producer.state.csc_state import (
+    MAX_PAYLOAD_CHARS,
+    RATE_TOLERANCE,
+    CSCSettings,
+    GenericCSC,
+)
 from love_producer.wire.frames import Frame
 from love_producer.wire.requests import InitialStateRequest
 
@@ -552,3 +557,51 @@ def test_registration_names_and_status() -> None:
     assert st["frames_out"] == {"event": 4, "telemetry": 1}
     assert st["last_heartbeat"] == 1.0
     assert st["heartbeat_lost"] == 0
+
+
+def strict_json(text: str):
+    """json.loads that refuses NaN and the infinities (not JSON, though Python writes them)."""
+
+    def refuse(name: str):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_hostile_samples_give_strict_json_and_the_component_keeps_streaming() -> None:
+    """#16: NaN, infinities, wrong types, missing and extra fields, unknown topics, a 10 MB
+    sample: every frame is strict JSON, bad topics are counted, good samples still flow."""
+    csc = GenericCSC(ATDOME, 0, CSCSettings(telemetry_max_rate=0), start_time=0.0)
+    s = Seq()
+    frames = []
+    t = 1.0
+    for value in (float("nan"), float("inf"), float("-inf"), "a string", [1, 2], {"a": 1}):
+        frames += csc.on_samples([s("telemetry", "position", t, azimuthPosition=value)], t)
+        t += 1.0
+    frames += csc.on_samples([s("telemetry", "position", t)], t)  # the field is missing
+    t += 1.0
+    frames += csc.on_samples([s("telemetry", "position", t, azimuthPosition=1.0, extra=2)], t)
+    t += 1.0
+    frames += csc.on_samples([s("event", "noSuchEvent", t, x=float("nan"))], t)
+    big = "x" * (10 * 1024 * 1024)
+    frames += csc.on_samples([s("event", "logLevel", t, level=big)], t)
+    t += 1.0
+    (good,) = csc.on_samples([s("telemetry", "position", t, azimuthPosition=2.5)], t)
+    for frame in frames + [good]:
+        strict_json(frame.payload)  # raises on NaN or Infinity
+    nan_frame = strict_json(frames[0].payload)
+    assert nan_frame["azimuthPosition"]["value"] is None  # NaN goes out as null
+    assert "extra" not in strict_json(frames[7].payload)
+    assert strict_json(good.payload)["azimuthPosition"]["value"] == 2.5
+    assert csc.status()["unknown_topics"] == 1
+    assert max(len(f.payload) for f in frames) < 11 * 1024 * 1024  # 10 MB goes out
+
+
+def test_a_payload_beyond_the_managers_limit_is_dropped_and_counted() -> None:
+    csc = GenericCSC(ATDOME, 0, CSCSettings(), start_time=0.0)
+    s = Seq()
+    huge = "x" * (MAX_PAYLOAD_CHARS + 1)
+    assert csc.on_samples([s("event", "logLevel", 1.0, level=huge)], 1.0) == []
+    assert csc.status()["oversized_dropped"] == 1
+    (frame,) = csc.on_samples([s("event", "logLevel", 2.0, level=3)], 2.0)
+    assert values(frame)["level"] == 3
