@@ -172,6 +172,7 @@ class WebsocketLink:
             "queued": len(self.outbox),
             "events_dropped": s.events_dropped,
             "telemetry_replaced": s.telemetry_replaced,
+            "dropped_by_stream": dict(self.outbox.dropped_by_stream.most_common(50)),
             "invalid_inbound": self.invalid_inbound,
             "requests": dict(self.gate.counts, waiting=self.gate.waiting),
             "last_error": self.last_error,

@@ -7,12 +7,15 @@ full. Everything dropped is counted, so nothing is lost silently.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 
 import attrs
 
 from love_producer.wire.frames import Frame
+
+#: Streams whose drops are counted one by one.
+MAX_DROP_STREAMS = 1_000
 
 
 @attrs.define
@@ -40,6 +43,16 @@ class Outbox:
         self._events: deque[Frame] = deque()
         self._telemetry: dict[tuple[str, str, int, str], Frame] = {}
         self.stats = OutboxStats()
+        #: Frames dropped, by stream (``csc:salindex/stream``); past `MAX_DROP_STREAMS`
+        #: streams the rest are counted under ``"other"``.
+        self.dropped_by_stream: Counter[str] = Counter()
+
+    def _drop(self, frame: Frame) -> None:
+        self.stats.events_dropped += 1
+        name = f"{frame.csc}:{frame.salindex}/{frame.stream}"
+        if name not in self.dropped_by_stream and len(self.dropped_by_stream) >= MAX_DROP_STREAMS:
+            name = "other"
+        self.dropped_by_stream[name] += 1
 
     def __len__(self) -> int:
         return len(self._events) + len(self._telemetry)
@@ -54,13 +67,12 @@ class Outbox:
                     # A replaced stream moves to the back: it is the newest news.
                     del self._telemetry[key]
                 elif len(self._telemetry) >= self.max_telemetry_streams:
-                    self.stats.events_dropped += 1
+                    self._drop(frame)
                     continue
                 self._telemetry[key] = frame
             else:
                 if len(self._events) >= self.max_events:
-                    self._events.popleft()
-                    self.stats.events_dropped += 1
+                    self._drop(self._events.popleft())
                 self._events.append(frame)
 
     def take(self, max_frames: int = 5_000) -> list[Frame]:

@@ -75,6 +75,10 @@ def metric_samples(st: dict, now: float) -> list[Sample]:
             max(0, int(m.get("connects", 0)) - 1), url=url)  # fmt: skip
         add("love_actors_events_dropped", "counter", "Event frames dropped by a full outbox",
             m.get("events_dropped", 0), url=url)  # fmt: skip
+        for stream, count in (m.get("dropped_by_stream") or {}).items():
+            add("love_actors_stream_dropped", "counter",
+                "Frames of one stream dropped by a full outbox",
+                count, url=url, stream=str(stream))  # fmt: skip
         add("love_actors_telemetry_superseded", "counter",
             "Telemetry frames replaced in the outbox by a newer one of their stream",
             m.get("telemetry_replaced", 0), url=url)  # fmt: skip

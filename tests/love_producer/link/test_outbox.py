@@ -1,4 +1,4 @@
-from love_producer.link.outbox import Outbox
+from love_producer.link.outbox import MAX_DROP_STREAMS, Outbox
 from love_producer.wire.frames import Frame
 
 
@@ -44,3 +44,14 @@ def test_take_limit_leaves_the_rest():
     assert len(box.take(max_frames=2)) == 2
     assert [f.payload for f in box.take()] == ["2", "3", "4"]
     assert box.stats.sent == 5
+
+
+def test_drops_are_counted_per_stream_and_the_stream_names_bounded():
+    box = Outbox(max_events=2)
+    box.put([ev("a", 1), ev("b", 1), ev("a", 2), ev("a", 3)])
+    assert box.dropped_by_stream == {"A:0/a": 1, "A:0/b": 1}
+    many = Outbox(max_events=1)
+    many.put([ev(f"s{i}", i) for i in range(MAX_DROP_STREAMS + 10)])
+    assert len(many.dropped_by_stream) == MAX_DROP_STREAMS + 1
+    assert many.dropped_by_stream["other"] == 9
+    assert sum(many.dropped_by_stream.values()) == many.dropped
