@@ -73,31 +73,40 @@ def test_a_killed_factory_or_admin_is_noticed_and_start_exits_1_leaving_nothing(
                     proc.kill_tree()
 
 
-class FloodingManager:
-    """A manager endpoint (websockets, in a thread) that, once asked, floods the producer
-    with initial_state requests for a few streams, and counts the replies that come back."""
-
-    STREAMS = [
-        (csc, index, event)
-        for csc, index in (("ATDome", 0), ("Test", 1))
-        for event in ("summaryState", "softwareVersions", "simulationMode")
-    ]
+class RecordingManager:
+    """A manager endpoint (websockets, in a thread) that records every frame it receives
+    with its arrival time, and can go away and come back on the same port."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.connected = threading.Event()
-        self.replies: list[float] = []  # arrival times of reply entries
-        self.sent = 0
+        self.frames: list[tuple[float, dict]] = []  # (arrival, one entry of a frame)
         self._ws = None
+        self.server = None
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}/manager/ws/subscription"
+        self.start()
+
+    def start(self) -> float:
+        """Listen again; returns the time it accepts connections."""
 
         async def start():
-            return await serve(self._handle, "127.0.0.1", 0, max_size=None)
+            return await serve(self._handle, "127.0.0.1", self.port, max_size=None)
 
         self.server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        port = self.server.sockets[0].getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}/manager/ws/subscription"
+        return time.monotonic()
+
+    def stop(self) -> None:
+        """Go away: stop listening and drop the producer's connection."""
+
+        async def stop():
+            self.server.close()
+            await self.server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.connected.clear()
 
     async def _handle(self, ws) -> None:
         self._ws = ws
@@ -107,13 +116,41 @@ class FloodingManager:
                 frame = json.loads(message)
             except ValueError:
                 continue
-            if frame.get("category") != "event":
-                continue
-            for entry in frame.get("data", []):
-                streams = entry.get("data", {})
-                key = (entry.get("csc"), entry.get("salindex"))
-                if any((*key, name) in self.STREAMS for name in streams):
-                    self.replies.append(time.monotonic())
+            now = time.monotonic()
+            for entry in frame.get("data", []) if isinstance(frame.get("data"), list) else []:
+                if isinstance(entry, dict):
+                    self.frames.append((now, dict(entry, category=frame.get("category"))))
+
+    def close(self) -> None:
+        self.stop()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class FloodingManager(RecordingManager):
+    """A manager that, once asked, floods the producer with initial_state requests for a
+    few streams, and counts the replies that come back."""
+
+    STREAMS = [
+        (csc, index, event)
+        for csc, index in (("ATDome", 0), ("Test", 1))
+        for event in ("summaryState", "softwareVersions", "simulationMode")
+    ]
+
+    def __init__(self) -> None:
+        self.sent = 0
+        super().__init__()
+
+    @property
+    def replies(self) -> list[float]:
+        """Arrival times of reply entries (the streams requested are events that change
+        rarely after start: what comes for them is the replies)."""
+        return [
+            t
+            for t, e in list(self.frames)
+            if e["category"] == "event"
+            and any((e.get("csc"), e.get("salindex"), n) in self.STREAMS for n in e.get("data", {}))
+        ]
 
     def flood(self, seconds: float, per_second: float) -> float:
         """Send requests for ``seconds``; returns the rate achieved."""
@@ -131,15 +168,6 @@ class FloodingManager:
         start = time.monotonic()
         asyncio.run_coroutine_threadsafe(run(), self.loop).result(seconds + 60)
         return self.sent / (time.monotonic() - start)
-
-    def close(self) -> None:
-        async def stop():
-            self.server.close()
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def test_an_initial_state_flood_is_answered_once_per_window_and_never_starves_status():
@@ -190,6 +218,69 @@ def test_an_initial_state_flood_is_answered_once_per_window_and_never_starves_st
         st = json.loads(run_cli("status", "--admin-port", str(admin_port), "--json").stdout)
         requests = st["detail"]["manager"]["requests"]
         assert requests["merged"] > manager.sent * 0.9
+    finally:
+        producer.signal()
+        try:
+            producer.wait(30)
+        except Exception:
+            producer.kill_tree()
+        manager.close()
+
+
+def event_seqs(frames: list[tuple[float, dict]]) -> dict[tuple, list[int]]:
+    """private_seqNum of every event sample received, per stream, in arrival order."""
+    seqs: dict[tuple, list[int]] = {}
+    for _, entry in frames:
+        if entry["category"] != "event":
+            continue
+        for stream, samples in entry.get("data", {}).items():
+            for sample in samples if isinstance(samples, list) else []:
+                seq = sample.get("private_seqNum", {}).get("value")
+                if isinstance(seq, int):
+                    seqs.setdefault((entry["csc"], entry["salindex"], stream), []).append(seq)
+    return seqs
+
+
+def test_after_outages_of_5_and_60_s_frames_flow_within_2_s_and_no_event_is_lost():
+    manager = RecordingManager()
+    admin_port = free_port()
+    producer = Proc(
+        "start", "--components", "ATDome", "MTHexapod:1", "Test:1", "--source", "sim",
+        "--manager-url", manager.url, "--admin-port", str(admin_port),
+        env={"PROCESS_CONNECTION_PASS": PASSWORD},
+    )  # fmt: skip
+    try:
+        producer.wait_for_line(" streaming to ", timeout=60)
+        outages = []
+        for seconds in (5.0, 60.0):
+            manager.stop()
+            gone = time.monotonic()
+            assert not manager.connected.wait(seconds)  # nobody gets in meanwhile
+            back = manager.start()
+            wait_until(
+                lambda b=back: any(t > b for t, _ in list(manager.frames)),
+                30,
+                what="frames after the manager came back",
+            )
+            first = min(t for t, _ in list(manager.frames) if t > back)
+            outages.append((seconds, first - back, back - gone))
+            assert first - back < 2.0, f"frames {first - back:.1f} s after a {seconds} s outage"
+        print(
+            "outages (outage s, frames again after s):", [(o, round(d, 2)) for o, d, _ in outages]
+        )
+        seqs = event_seqs(manager.frames)
+        streams = [k for k, v in seqs.items() if len(v) >= 2]
+        assert len(streams) >= 5, seqs  # enough event streams to see a loss
+        for key in streams:
+            values = seqs[key]
+            # In order and without a gap: every event of the outages came after them. A
+            # repeat of the newest one is the state sent again on each reconnect.
+            assert values == sorted(values), (key, values)
+            distinct = sorted(set(values))
+            assert distinct == list(range(distinct[0], distinct[-1] + 1)), (key, values)
+        st = json.loads(run_cli("status", "--admin-port", str(admin_port), "--json").stdout)
+        assert st["detail"]["manager"]["events_dropped"] == 0
+        assert st["detail"]["manager"]["connects"] >= 3
     finally:
         producer.signal()
         try:
