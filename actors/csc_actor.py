@@ -38,6 +38,7 @@ from actors.messages import (
 from love_producer.journal import StartConfig, csc_actor_name
 from love_producer.kinds import make_csc_state
 from love_producer.link.poll_schedule import PollSchedule
+from love_producer.link.recent_events import RecentEvents
 
 log = logging.getLogger("love_actors.csc")
 
@@ -57,6 +58,8 @@ class CSCActor(ActorTypeDispatcher):
         self.state = None
         self.source = None
         self.mc = None
+        self.recent = RecentEvents()
+        self.events_resent = 0
         self.key = ""
         self.idle_timeout: float | None = None
         self.last_request = 0.0
@@ -141,12 +144,16 @@ class CSCActor(ActorTypeDispatcher):
         return self._next()
 
     def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
-        unsent = self._close_pipe()
+        self._close_pipe()  # what it did not send is among the recent events below
         self.pipe_address = None  # the new ManagerClient sends its own
         self.mc = msg.address
         self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
-        if unsent:
-            self.send(self.mc, FrameBatch(tuple(unsent)))
+        # The old one may have died with our last events unsent: send them again (at least
+        # once, `love_producer.link.recent_events`). Telemetry comes anew anyway.
+        again = self.recent.frames(self.now())
+        if again:
+            self.events_resent += len(again)
+            self.send(self.mc, FrameBatch(tuple(again)))
         return self._next()
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
@@ -196,6 +203,8 @@ class CSCActor(ActorTypeDispatcher):
         self._send(frames)
 
     def _send(self, frames) -> None:
+        if frames:
+            self.recent.add(frames, self.now())
         if self.pipe is None and self.pipe_address and self.now() >= self.pipe_retry_at:
             self._reopen_pipe()
         if self.pipe is not None and not self.pipe.send(frames):
@@ -257,6 +266,7 @@ class CSCActor(ActorTypeDispatcher):
         status = self.state.status() if self.state is not None else {}
         status["pipe_dropped"] = self.pipe_dropped + (self.pipe.dropped_frames if self.pipe else 0)
         status["pipe_breaks"] = self.pipe_breaks
+        status["events_resent"] = self.events_resent
         status["pipe_open"] = self.pipe is not None
         status["key"] = self.key
         status["pid"] = os.getpid()

@@ -288,3 +288,80 @@ def test_after_outages_of_5_and_60_s_frames_flow_within_2_s_and_no_event_is_lost
         except Exception:
             producer.kill_tree()
         manager.close()
+
+
+def status_detail(admin_port: int) -> dict:
+    r = run_cli("status", "--admin-port", str(admin_port), "--json", timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["detail"]
+
+
+def assert_no_event_lost(frames) -> int:
+    """Per event stream: no gap in the seqNums received (a frame may come twice: events are
+    sent again to a ManagerClient that replaces a dead one). Returns the streams checked."""
+    seqs = event_seqs(frames)
+    streams = [k for k, v in seqs.items() if len(set(v)) >= 2]
+    for key in streams:
+        distinct = sorted(set(seqs[key]))
+        assert distinct == list(range(distinct[0], distinct[-1] + 1)), (key, seqs[key])
+    return len(streams)
+
+
+@pytest.mark.parametrize("victim", ["manager", "csc"])
+def test_a_killed_manager_client_or_csc_actor_is_back_alone_and_no_event_is_lost(victim):
+    """SIGKILL three times in a row: the actor comes back within seconds, the other
+    processes keep their pids, and every event stream arrives in order without a gap."""
+    manager = RecordingManager()
+    admin_port = free_port()
+    producer = Proc(
+        "start", "--components", "ScriptQueue:1", "ATDome", "Test:1", "--source", "sim",
+        "--manager-url", manager.url, "--admin-port", str(admin_port),
+        env={"PROCESS_CONNECTION_PASS": PASSWORD},
+    )  # fmt: skip
+    try:
+        producer.wait_for_line(" streaming to ", timeout=60)
+        recoveries = []
+        for _ in range(3):
+            st = status_detail(admin_port)
+            components = {c["key"]: c["pid"] for c in st["components"]}
+            if victim == "manager":
+                pid = st["manager"]["pid"]
+            else:
+                pid = components["ATDome:0"]
+            others = (set(components.values()) | {st["manager"]["pid"]}) - {pid}
+            killed = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+
+            def back(pid: int = pid) -> bool:
+                d = status_detail(admin_port)
+                pids = {c["key"]: c.get("pid") for c in d["components"]}
+                new = d["manager"].get("pid") if victim == "manager" else pids.get("ATDome:0")
+                return new not in (None, pid) and bool(d["manager"].get("connected"))
+
+            wait_until(back, 60, interval=0.2, what=f"a new {victim} actor")
+            wait_until(
+                lambda k=killed: any(
+                    t > k and e.get("csc") == "ATDome" for t, e in list(manager.frames)
+                ),
+                30,
+                what="ATDome frames again",
+            )
+            recoveries.append(
+                min(t for t, e in list(manager.frames) if t > killed and e.get("csc") == "ATDome")
+                - killed
+            )
+            d = status_detail(admin_port)
+            now = {c["pid"] for c in d["components"]} | {d["manager"]["pid"]}
+            assert others <= now, "another actor was restarted too"
+        print(
+            f"{victim} killed 3 times: ATDome frames again after", [round(r, 2) for r in recoveries]
+        )
+        assert assert_no_event_lost(manager.frames) >= 5
+        assert status_detail(admin_port)["manager"]["events_dropped"] == 0
+    finally:
+        producer.signal()
+        try:
+            producer.wait(30)
+        except Exception:
+            producer.kill_tree()
+        manager.close()
