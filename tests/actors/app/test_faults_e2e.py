@@ -365,3 +365,36 @@ def test_a_killed_manager_client_or_csc_actor_is_back_alone_and_no_event_is_lost
         except Exception:
             producer.kill_tree()
         manager.close()
+
+
+TWENTY = (
+    ["ATDome", "ATMCS", "ATPtg", "MTMount", "ScriptQueue:1", "Watcher"]
+    + [f"Test:{i}" for i in range(1, 8)]
+    + [f"ESS:{i}" for i in range(1, 8)]
+)
+
+
+def test_sigterm_with_20_components_exits_0_within_5_s_ten_times_leaving_nothing():
+    manager = RecordingManager()
+    took = []
+    try:
+        for _ in range(10):
+            producer = Proc(
+                "start", "--components", *TWENTY, "--source", "sim", "--manager-url",
+                manager.url, "--admin-port", "0", env={"PROCESS_CONNECTION_PASS": PASSWORD},
+            )  # fmt: skip
+            try:
+                producer.wait_for_line(" streaming to ", timeout=90)
+                processes = producer.processes()
+                assert len(processes) >= 20
+                asked = time.monotonic()
+                producer.signal(signal.SIGTERM)
+                assert producer.wait(30) == 0
+                took.append(time.monotonic() - asked)
+                wait_until(lambda p=processes: not any(alive(x) for x in p), 10, what="no leftover")
+            finally:
+                producer.kill_tree()
+        print("SIGTERM to exit (s):", [round(t, 2) for t in took])
+        assert max(took) < 5.0, took
+    finally:
+        manager.close()
