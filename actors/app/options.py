@@ -5,6 +5,20 @@ from __future__ import annotations
 
 import argparse
 
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+
+
+def log_level_value(text: str) -> int:
+    """``--log-level``: a number or a level name, any case."""
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        return LEVELS[text.lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a level: a number or one of {', '.join(LEVELS)}"
+        ) from None
+
 
 def add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -44,7 +58,12 @@ def add_host_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_log_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--log-level", type=int, default=None, help="Python log level (e.g. 10, 20)")
+    p.add_argument(
+        "--log-level",
+        type=log_level_value,
+        default=None,
+        help="Python log level: a number (10, 20) or a name (debug, info, warning, error)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
     p.add_argument(
         "--log-format",

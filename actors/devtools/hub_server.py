@@ -341,8 +341,9 @@ def hub_password(args: argparse.Namespace, env: dict) -> tuple[str, str]:
     if args.password:
         return args.password, "--password"
     if args.password_file:
-        with open(args.password_file) as f:
-            return f.read().strip(), f"--password-file {args.password_file}"
+        with open(args.password_file, encoding="utf-8") as f:
+            # Only the line end goes: spaces at either end may belong to the password.
+            return f.read().rstrip("\r\n"), f"--password-file {args.password_file}"
     if env.get("PROCESS_CONNECTION_PASS"):
         return env["PROCESS_CONNECTION_PASS"], "PROCESS_CONNECTION_PASS"
     return "dev_pass", "the development default dev_pass"

@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 import time
+import urllib.parse
 
 import pytest
 from websockets.asyncio.server import serve
@@ -398,3 +399,58 @@ def test_sigterm_with_20_components_exits_0_within_5_s_ten_times_leaving_nothing
         assert max(took) < 5.0, took
     finally:
         manager.close()
+
+
+def test_a_password_of_any_characters_authenticates_and_shows_nowhere(tmp_path):
+    """&, #, spaces and non-ASCII: accepted by the hub from a file, used by the producer
+    from the environment, and absent from every log line, status, journal and process
+    title (raw and URL-encoded)."""
+    password = " p&ss #wörd ✓ "
+    secret_file = tmp_path / "password"
+    secret_file.write_text(password + "\n", encoding="utf-8")
+    journal = tmp_path / "journal"
+    port, admin_port = free_port(), free_port()
+    hub = Proc("hub", "--port", str(port), "--password-file", str(secret_file), "--token", "t")
+    producer = None
+    try:
+        hub.wait_for_line("hub listening on", timeout=20)
+        producer = Proc(
+            "start", "--components", "ATDome", "--source", "sim", "--manager-url",
+            f"ws://127.0.0.1:{port}/manager/ws/subscription", "--admin-port", str(admin_port),
+            "--record", str(journal), "--log-level", "debug",
+            env={"PROCESS_CONNECTION_PASS": password},
+        )  # fmt: skip
+        producer.wait_for_line(" streaming to ", timeout=60)
+        titles = []
+        for pid in producer.processes() | hub.processes():
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                titles.append(f.read().decode(errors="replace"))
+        status = run_cli("status", "--admin-port", str(admin_port), "--json")
+        assert status.returncode == 0
+        producer.signal()
+        assert producer.wait(30) == 0
+        hub.signal()
+        hub.wait(30)
+        journal_text = "".join(
+            p.read_bytes().decode(errors="replace") for p in journal.rglob("*") if p.is_file()
+        )
+        forms = {password, password.strip(), urllib.parse.quote(password),
+                 urllib.parse.quote_plus(password), "p&ss", "wörd"}  # fmt: skip
+        for where, text in (
+            ("the producer's output", producer.text()),
+            ("the hub's output", hub.text()),
+            ("status", status.stdout + status.stderr),
+            ("the journal", journal_text),
+            ("a process title", "\n".join(titles)),
+        ):
+            for form in forms:
+                assert form not in text, f"{form!r} in {where}"
+        assert "refused" not in hub.text()  # it authenticated
+    finally:
+        for proc in (producer, hub):
+            if proc is not None:
+                proc.signal()
+                try:
+                    proc.wait(20)
+                except Exception:
+                    proc.kill_tree()

@@ -5,6 +5,7 @@ import argparse
 import pytest
 
 from actors.app.cli import build_parser
+from actors.app.options import log_level_value
 from actors.app.run_config import build_run_config
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.link.manager_link import ConfigError
@@ -80,3 +81,9 @@ def test_on_demand_registers_every_matching_known_component():
     assert config.on_demand_names
     assert all(n.startswith("MT") for n in config.on_demand_names)
     assert set(config.on_demand_names) == {n for n in catalog.names() if n.startswith("MT")}
+
+
+def test_log_level_takes_numbers_and_names() -> None:
+    assert [log_level_value(v) for v in ("10", "DEBUG", "info", "Warning")] == [10, 10, 20, 30]
+    with pytest.raises(argparse.ArgumentTypeError, match="'loud' is not a level"):
+        log_level_value("loud")
