@@ -92,6 +92,8 @@ class WebsocketLink:
         self.messages_sent = 0
         self.frames_sent = 0
         self.invalid_inbound = 0
+        #: True while the manager has MAX_UNREAD messages unread (frames wait in the outbox).
+        self.held = False
         self._invalid_log = WarningTally("frames from the manager ignored")
         #: initial_state requests, at a bounded rate, repeats answered once per window.
         self.gate = RequestGate()
@@ -174,6 +176,7 @@ class WebsocketLink:
             "telemetry_replaced": s.telemetry_replaced,
             "dropped_by_stream": dict(self.outbox.dropped_by_stream.most_common(50)),
             "invalid_inbound": self.invalid_inbound,
+            "held_back": self.held,
             "requests": dict(self.gate.counts, waiting=self.gate.waiting),
             "last_error": self.last_error,
             "fatal": self.fatal,
@@ -237,7 +240,9 @@ class WebsocketLink:
                     open_timeout=10,
                     max_size=16 * 1024 * 1024,
                     compression=None,
+                    write_limit=WRITE_LIMIT,
                 ) as ws:
+                    _small_send_buffer(ws)
                     backoff.reset()
                     self._retry_log.reset()
                     self.connected = True
@@ -288,6 +293,12 @@ class WebsocketLink:
         self._notify((CONNECTED,))
         receiver = asyncio.create_task(self._receive(ws))
         stopper = asyncio.create_task(self._stop.wait())
+        # Flow control: a ping follows what we send, and its pong says the manager has read
+        # everything before it. With MAX_UNREAD messages unread we send no more and let the
+        # outbox hold (and coalesce) the rest: what waits in socket buffers can no longer be
+        # replaced by a newer sample (behind a slow manager it was 30-60 s old, #16).
+        pong = None
+        sent_at_ping = read = 0
         try:
             next_registration = time.monotonic() + REGISTRATION_PERIOD
             while True:
@@ -299,7 +310,11 @@ class WebsocketLink:
                 released = self.gate.release(time.monotonic())
                 if released:
                     self._notify((REQUESTS, tuple(released)))
-                frames = self.outbox.take()
+                if pong is not None and pong.done():
+                    pong, read = None, sent_at_ping
+                held = pong is not None and self.messages_sent - read >= MAX_UNREAD
+                self.held = held
+                frames = self.outbox.take() if not held else []
                 if frames:
                     self._sending = True
                     for text in pack_messages(frames, time.time(), self.max_message_bytes):
@@ -308,6 +323,9 @@ class WebsocketLink:
                     self._sending = False
                     self.frames_sent += len(frames)
                     self.rate.add(time.monotonic(), self.frames_sent)
+                    if pong is None:
+                        pong = await ws.ping()
+                        sent_at_ping = self.messages_sent
                     continue
                 self._have_work.clear()
                 waiter = asyncio.create_task(self._have_work.wait())
@@ -315,10 +333,9 @@ class WebsocketLink:
                 if (gate_at := self.gate.next_release()) is not None:
                     wake_at = min(wake_at, gate_at)
                 timeout = max(0.0, wake_at - time.monotonic())
+                waits = {receiver, stopper} | ({pong} if held else {waiter})
                 done, _ = await asyncio.wait(
-                    {waiter, receiver, stopper},
-                    timeout=timeout,
-                    return_when=asyncio.FIRST_COMPLETED,
+                    waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
                 waiter.cancel()
                 if receiver in done:
@@ -361,6 +378,25 @@ class WebsocketLink:
             f"ignored a frame from the manager: {reason}", time.monotonic()
         ):
             log.warning("%s", line)
+
+
+#: Messages sent but not yet read by the manager (as its pongs tell) before we hold back.
+MAX_UNREAD = 4
+#: What may wait in websockets' buffer before ``send`` waits (bytes).
+WRITE_LIMIT = 64 * 1024
+#: The kernel's send buffer for the manager's socket (bytes; Linux doubles it). What sits in
+#: socket buffers can no longer be replaced by a newer sample: behind a slow manager, a small
+#: buffer keeps the backlog in the outbox, where telemetry is coalesced (#16).
+SEND_BUFFER = 128 * 1024
+
+
+def _small_send_buffer(ws) -> None:
+    sock = ws.transport.get_extra_info("socket") if ws.transport is not None else None
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        except OSError:
+            pass  # keep the default
 
 
 def _describe(e: BaseException) -> str:
