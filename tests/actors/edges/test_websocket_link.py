@@ -20,6 +20,7 @@ class HostileManager:
 
     def __init__(self, frames: list) -> None:
         self.frames = frames
+        self.connections = 0
         self.ready = threading.Event()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -31,7 +32,8 @@ class HostileManager:
         return await serve(self._handle, "127.0.0.1", 0, max_size=None)
 
     async def _handle(self, ws) -> None:
-        for frame in self.frames:
+        self.connections += 1
+        for frame in self.frames if self.connections == 1 else []:
             await ws.send(frame)
         request = {
             "category": "initial_state",
@@ -86,3 +88,18 @@ def test_a_manager_sending_garbage_gives_a_line_per_kind_and_the_link_stays_up(c
         manager.close()
     ignored = [r.getMessage() for r in caplog.records if "ignored a frame" in r.getMessage()]
     assert 1 <= len(ignored) <= 6, ignored
+
+
+def test_a_50_mb_frame_reopens_the_link_once_and_it_goes_on() -> None:
+    """More than the link takes (16 MiB): the connection closes, the link connects again
+    (once) and serves the next request."""
+    manager = HostileManager(["x" * (50 * 1024 * 1024)])
+    link = WebsocketLink(manager.url, "pw")
+    link.start()
+    try:
+        (request,) = next_requests(link)
+        assert request.csc == "ATDome"
+        assert link.connects == 2 and manager.connections == 2
+    finally:
+        link.stop()
+        manager.close()
