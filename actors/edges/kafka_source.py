@@ -29,13 +29,12 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter
 from types import ModuleType
 from typing import Any
 
 from actors.edges.kafka_env import KafkaConfigError, KafkaSettings
 from actors.edges.schema_registry import RegistryClient, RegistryError
-from actors.edges.wake_queue import WakeQueue
+from actors.edges.source_base import ThreadFedSource
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo, TopicInfo
 from love_producer.sal.commands import SalCommand
@@ -47,6 +46,7 @@ from love_producer.sal.kafka_wire import (
     Projection,
     command_seq_range,
     kafka_topic,
+    private_values,
     project,
     record_key,
     rev_code,
@@ -100,7 +100,7 @@ class _Binding:
         self.history: HistoryWindow | None = None
 
 
-class KafkaSource:
+class KafkaSource(ThreadFedSource):
     """SAL samples of one component instance (and its related components) read from Kafka.
 
     Parameters
@@ -123,6 +123,8 @@ class KafkaSource:
         Longest wait for the broker's metadata and watermarks at start.
     """
 
+    Failed = KafkaSourceFailed
+
     def __init__(
         self,
         component: ComponentId,
@@ -142,26 +144,15 @@ class KafkaSource:
             self.settings = settings if settings is not None else KafkaSettings.from_env()
         except KafkaConfigError as e:
             raise KafkaSourceFailed(str(e)) from None
-        self.component = component
-        self.info = info
+        super().__init__(component, info)
         self.start_time = start_time
         self.related = dict(related or {})
         self.want_commands = want_commands
         self.start_timeout = start_timeout
         self.close_timeout = close_timeout
-        #: None while healthy; the exception that stopped the source otherwise.
-        self.failed: BaseException | None = None
-        #: Set once the history of every topic is delivered (or the start failed).
-        self.started = threading.Event()
-        #: Counters: samples, records, conversion_errors, dropped_*, commands_*.
-        self.counts: Counter[str] = Counter()
-        #: Records that could not be read, by ``(component, kind, topic)``.
-        self.topic_errors: Counter[tuple[str, str, str]] = Counter()
 
         self.registry = RegistryClient(self.settings.registry_url)
-        self._queue = WakeQueue()
         self._closed = threading.Event()
-        self._latest: dict[tuple[str, str, str], dict] = {}
         self._parsed: dict[int, Any] = {}
         self._projections: dict[tuple[int, int], Projection] = {}
         self._pending_history: dict[str, int] = {}
@@ -192,32 +183,6 @@ class KafkaSource:
                 self._by_topic.setdefault(where, []).append(binding)
 
     # --------------------------------------------------------------- SampleSource contract
-
-    def describe(self) -> ComponentInfo:
-        return self.info
-
-    def due_after(self, t: float, span: float) -> float | None:
-        return None  # not polled: records wake the actor through fileno()
-
-    def fileno(self) -> int | None:
-        return self._queue.fileno()
-
-    def drain(self, now: float) -> list[Sample]:
-        """Every sample read since the previous call, in arrival order.
-
-        Raises
-        ------
-        KafkaSourceFailed
-            Once the source has failed (``failed`` is its cause).
-        """
-        out = self._queue.drain()
-        if self.failed is not None:
-            raise KafkaSourceFailed(f"{self.component}: {self.failed}") from self.failed
-        return out
-
-    def latest(self, kind: str, topic: str, component: str | None = None) -> dict | None:
-        data = self._latest.get((component or self.component.name, kind, topic))
-        return dict(data) if data is not None else None
 
     def command(self, cmd: SalCommand, now: float) -> None:
         """Write ``cmd`` as salobj's Remote would; the outcome is logged and counted."""
@@ -455,16 +420,7 @@ class KafkaSource:
         tai = time.time() + TAI_MINUS_UTC
         record = {f["name"]: f.get("default") for f in schema["fields"]}
         record.update({k: v for k, v in cmd.fields.items() if k in record})
-        record.update(
-            private_sndStamp=tai,
-            private_rcvStamp=0.0,
-            private_efdStamp=tai - TAI_MINUS_UTC,
-            private_kafkaStamp=tai,
-            private_seqNum=seq,
-            private_revCode=rev_code(schema),
-            private_identity=self._identity,
-            private_origin=os.getpid(),
-        )
+        record.update(private_values(tai, seq, rev_code(schema), self._identity, os.getpid()))
         if "salIndex" in record:
             record["salIndex"] = cmd.index
         body = io.BytesIO()

@@ -36,12 +36,11 @@ import logging
 import os
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from actors.edges.wake_queue import WakeQueue
+from actors.edges.source_base import ThreadFedSource
 from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import PREFIX, ComponentInfo, TopicInfo
 from love_producer.sal.commands import SalCommand
@@ -191,7 +190,7 @@ class _Binding:
         self.key = (component, kind, topic)
 
 
-class SalobjSource:
+class SalobjSource(ThreadFedSource):
     """SAL samples of one component instance read through salobj remotes.
 
     Parameters
@@ -220,6 +219,8 @@ class SalobjSource:
         Commands in flight at once; more wait their turn.
     """
 
+    Failed = SalobjSourceFailed
+
     def __init__(
         self,
         component: ComponentId,
@@ -236,8 +237,7 @@ class SalobjSource:
         close_timeout: float = 5.0,
     ) -> None:
         info.check_index(component.index)
-        self.component = component
-        self.info = info
+        super().__init__(component, info)
         self.start_time = start_time
         self.related = dict(related or {})
         self.want_commands = want_commands
@@ -245,18 +245,8 @@ class SalobjSource:
         self.start_timeout = start_timeout
         self.command_timeout = command_timeout
         self.close_timeout = close_timeout
-        #: None while healthy; the exception that stopped the source otherwise.
-        self.failed: BaseException | None = None
-        #: Set once every remote has started (or the start failed); for tests and status.
-        self.started = threading.Event()
-        #: Counters: samples, conversion_errors, commands_*.
-        self.counts: Counter[str] = Counter()
-        #: Conversion errors by ``(component, kind, topic)``.
-        self.topic_errors: Counter[tuple[str, str, str]] = Counter()
 
-        self._queue = WakeQueue()
         self._closed = False
-        self._latest: dict[tuple[str, str, str], dict] = {}
         self._remotes: dict[tuple[str, int], Any] = {}
         # Since Python 3.10 these bind to a loop on first use: the loop thread's.
         self._ready = asyncio.Event()
@@ -269,26 +259,8 @@ class SalobjSource:
 
     # --------------------------------------------------------------- SampleSource contract
 
-    def due_after(self, t: float, span: float) -> float | None:
-        return None  # not polled: samples wake the actor through fileno()
-
-    def fileno(self) -> int | None:
-        return self._queue.fileno()
-
     def drain(self, now: float) -> list[Sample]:
-        """Every sample queued since the previous call, in arrival order.
-
-        Raises
-        ------
-        SalobjSourceFailed
-            Once the source has failed (``failed`` is its cause).
-        """
-        if self._closed:
-            return []
-        out = self._queue.drain()
-        if self.failed is not None:
-            raise SalobjSourceFailed(f"{self.component}: {self.failed}") from self.failed
-        return out
+        return [] if self._closed else super().drain(now)
 
     def command(self, cmd: SalCommand, now: float) -> None:
         """Send ``cmd`` in the background; the outcome is logged, never raised."""
@@ -312,16 +284,6 @@ class SalobjSource:
         self._queue.close()
 
     # ------------------------------------------------------------------------ extras
-
-    def describe(self) -> ComponentInfo:
-        """The interface samples are delivered by."""
-        return self.info
-
-    def latest(self, kind: str, topic: str, component: str | None = None) -> dict | None:
-        """Data of the newest sample delivered for a topic, or None (never read salobj
-        from this thread: its objects belong to the loop)."""
-        data = self._latest.get((component or self.component.name, kind, topic))
-        return dict(data) if data is not None else None
 
     # ------------------------------------------------------------------- loop thread
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from typing import Protocol
 
+from actors.edges.wake_queue import WakeQueue
+from love_producer.interfaces.component_id import ComponentId
 from love_producer.interfaces.interface import ComponentInfo
 from love_producer.sal.commands import SalCommand
 from love_producer.sal.samples import Sample
@@ -56,3 +60,49 @@ class PolledSource:
 
     def close(self) -> None:
         self._closed = True
+
+
+class ThreadFedSource:
+    """What sources fed by a reader thread share (salobj, Kafka): samples handed over through
+    a `WakeQueue` whose descriptor wakes the actor, the latest data per topic, and a failure
+    of the thread raised by the next `drain` as ``Failed`` (set by each subclass)."""
+
+    Failed: type[Exception] = SourceError
+
+    def __init__(self, component: ComponentId, info: ComponentInfo) -> None:
+        self.component = component
+        self.info = info
+        #: None while healthy; the exception that stopped the source otherwise.
+        self.failed: BaseException | None = None
+        #: Set once the start is over: history delivered, or the start failed.
+        self.started = threading.Event()
+        #: Counters: samples, conversion_errors, commands_*, and the source's own.
+        self.counts: Counter[str] = Counter()
+        #: Samples that could not be read or converted, by ``(component, kind, topic)``.
+        self.topic_errors: Counter[tuple[str, str, str]] = Counter()
+        self._queue = WakeQueue()
+        self._latest: dict[tuple[str, str, str], dict] = {}
+
+    def describe(self) -> ComponentInfo:
+        """The interface samples are delivered by."""
+        return self.info
+
+    def due_after(self, t: float, span: float) -> float | None:
+        return None  # not polled: samples wake the actor through fileno()
+
+    def fileno(self) -> int | None:
+        return self._queue.fileno()
+
+    def drain(self, now: float) -> list[Sample]:
+        """Every sample queued since the previous call, in arrival order; raises ``Failed``
+        once the source has failed (``failed`` is its cause)."""
+        out = self._queue.drain()
+        if self.failed is not None:
+            raise self.Failed(f"{self.component}: {self.failed}") from self.failed
+        return out
+
+    def latest(self, kind: str, topic: str, component: str | None = None) -> dict | None:
+        """Data of the newest sample delivered for a topic, or None (a copy: the reader
+        thread's objects stay its own)."""
+        data = self._latest.get((component or self.component.name, kind, topic))
+        return dict(data) if data is not None else None

@@ -306,16 +306,24 @@ def stamp(
     equal to sndStamp, efdStamp in UTC), ``salIndex`` when the index is not 0."""
     record = topic.default_sample()
     record.update({k: v for k, v in values.items() if k in record})
-    record.update(
-        private_sndStamp=tai,
-        private_rcvStamp=0.0,
-        private_efdStamp=tai - tai_minus_utc,
-        private_kafkaStamp=tai,
-        private_seqNum=seq_num,
-        private_revCode=rev,
-        private_identity=identity,
-        private_origin=origin,
-    )
+    record.update(private_values(tai, seq_num, rev, identity, origin, tai_minus_utc))
     if "salIndex" in record and index != 0:
         record["salIndex"] = index
     return record
+
+
+def private_values(
+    tai: float, seq_num: int, rev: str, identity: str, origin: int, tai_minus_utc: float = 37.0
+) -> dict:
+    """The private fields a writer stamps at ``tai``: rcvStamp 0 (the reader sets it),
+    kafkaStamp equal to sndStamp, efdStamp in UTC."""
+    return {
+        "private_sndStamp": tai,
+        "private_rcvStamp": 0.0,
+        "private_efdStamp": tai - tai_minus_utc,
+        "private_kafkaStamp": tai,
+        "private_seqNum": seq_num,
+        "private_revCode": rev,
+        "private_identity": identity,
+        "private_origin": origin,
+    }

@@ -12,12 +12,13 @@ import signal
 import threading
 import time
 import urllib.parse
+from contextlib import contextmanager
 
 import pytest
-from websockets.asyncio.server import serve
 
 from actors.edges.processes import parent_of
 from tests.actors.app.test_start_e2e import PASSWORD, start_hub
+from tests.helpers.manager_endpoint import ManagerEndpoint
 from tests.helpers.proc_helpers import Proc, alive, free_port, run_cli, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
@@ -34,6 +35,37 @@ def start_producer(port: int, admin_port: int, *components: str) -> Proc:
     )  # fmt: skip
     producer.wait_for_line(" streaming to ", timeout=60)
     return producer
+
+
+def stop_all(*procs: Proc | None) -> None:
+    """Stop each command (SIGINT), killing what does not end within 20 s."""
+    for proc in procs:
+        if proc is not None:
+            proc.signal()
+            try:
+                proc.wait(20)
+            except Exception:
+                proc.kill_tree()
+
+
+@contextmanager
+def streaming(manager: ManagerEndpoint, admin_port: int, *components: str, timeout: float = 60):
+    """``love-actors start`` of simulated ``components`` streaming to ``manager``; stopped
+    (and the manager closed) on exit, whatever happened."""
+    producer = Proc(
+        "start", "--components", *components, "--source", "sim", "--manager-url",
+        manager.url, "--admin-port", str(admin_port), env={"PROCESS_CONNECTION_PASS": PASSWORD},
+    )  # fmt: skip
+    try:
+        producer.wait_for_line(" streaming to ", timeout=timeout)
+        yield producer
+    finally:
+        producer.signal()
+        try:
+            producer.wait(30)
+        except Exception:
+            producer.kill_tree()
+        manager.close()
 
 
 def factory_pid(admin_port: int) -> int:
@@ -65,54 +97,21 @@ def test_a_killed_factory_or_admin_is_noticed_and_start_exits_1_leaving_nothing(
         r = run_cli("status", "--admin-port", str(admin_port))
         assert r.returncode != 0 and "Traceback" not in r.stderr
     finally:
-        for proc in (producer, hub):
-            if proc is not None:
-                proc.signal()
-                try:
-                    proc.wait(20)
-                except Exception:
-                    proc.kill_tree()
+        stop_all(producer, hub)
 
 
-class RecordingManager:
-    """A manager endpoint (websockets, in a thread) that records every frame it receives
-    with its arrival time, and can go away and come back on the same port."""
+class RecordingManager(ManagerEndpoint):
+    """A manager endpoint that records every frame it receives with its arrival time
+    (``delay``: seconds it spends on each message, a slow manager)."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.connected = threading.Event()
         self.frames: list[tuple[float, dict]] = []  # (arrival, one entry of a frame)
+        self.delay = 0.0
         self._ws = None
-        self.server = None
-        self.delay = 0.0  # seconds spent on each message received
-        self.port = free_port()
-        self.url = f"ws://127.0.0.1:{self.port}/manager/ws/subscription"
-        self.start()
+        super().__init__()
 
-    def start(self) -> float:
-        """Listen again; returns the time it accepts connections."""
-
-        async def start():
-            return await serve(self._handle, "127.0.0.1", self.port, max_size=None)
-
-        self.server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        return time.monotonic()
-
-    def stop(self) -> None:
-        """Go away: stop listening and drop the producer's connection."""
-
-        async def stop():
-            self.server.close()
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.connected.clear()
-
-    async def _handle(self, ws) -> None:
+    async def handle(self, ws) -> None:
         self._ws = ws
-        self.connected.set()
         async for message in ws:
             try:
                 frame = json.loads(message)
@@ -125,11 +124,6 @@ class RecordingManager:
                     self.frames.append((now, entry))
             if self.delay:
                 await asyncio.sleep(self.delay)  # a slow manager: fewer messages a second
-
-    def close(self) -> None:
-        self.stop()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 class FloodingManager(RecordingManager):
@@ -171,7 +165,7 @@ class FloodingManager(RecordingManager):
                 await asyncio.sleep(0.005)
 
         start = time.monotonic()
-        asyncio.run_coroutine_threadsafe(run(), self.loop).result(seconds + 60)
+        self.run(run(), seconds + 60)
         return self.sent / (time.monotonic() - start)
 
 
@@ -180,12 +174,7 @@ def test_an_initial_state_flood_is_answered_once_per_window_and_never_starves_st
     answered about once a second, status answers meanwhile, and replies end with the flood."""
     manager = FloodingManager()
     admin_port = free_port()
-    producer = Proc(
-        "start", "--components", "ATDome", "Test:1", "--source", "sim", "--manager-url",
-        manager.url, "--admin-port", str(admin_port), env={"PROCESS_CONNECTION_PASS": PASSWORD},
-    )  # fmt: skip
-    try:
-        producer.wait_for_line(" streaming to ", timeout=60)
+    with streaming(manager, admin_port, "ATDome", "Test:1"):
         assert manager.connected.wait(30)
         statuses: list[int] = []
 
@@ -223,13 +212,6 @@ def test_an_initial_state_flood_is_answered_once_per_window_and_never_starves_st
         st = json.loads(run_cli("status", "--admin-port", str(admin_port), "--json").stdout)
         requests = st["detail"]["manager"]["requests"]
         assert requests["merged"] > manager.sent * 0.9
-    finally:
-        producer.signal()
-        try:
-            producer.wait(30)
-        except Exception:
-            producer.kill_tree()
-        manager.close()
 
 
 def event_seqs(frames: list[tuple[float, dict]]) -> dict[tuple, list[int]]:
@@ -249,13 +231,7 @@ def event_seqs(frames: list[tuple[float, dict]]) -> dict[tuple, list[int]]:
 def test_after_outages_of_5_and_60_s_frames_flow_within_2_s_and_no_event_is_lost():
     manager = RecordingManager()
     admin_port = free_port()
-    producer = Proc(
-        "start", "--components", "ATDome", "MTHexapod:1", "Test:1", "--source", "sim",
-        "--manager-url", manager.url, "--admin-port", str(admin_port),
-        env={"PROCESS_CONNECTION_PASS": PASSWORD},
-    )  # fmt: skip
-    try:
-        producer.wait_for_line(" streaming to ", timeout=60)
+    with streaming(manager, admin_port, "ATDome", "MTHexapod:1", "Test:1"):
         outages = []
         for seconds in (5.0, 60.0):
             manager.stop()
@@ -286,13 +262,6 @@ def test_after_outages_of_5_and_60_s_frames_flow_within_2_s_and_no_event_is_lost
         st = json.loads(run_cli("status", "--admin-port", str(admin_port), "--json").stdout)
         assert st["detail"]["manager"]["events_dropped"] == 0
         assert st["detail"]["manager"]["connects"] >= 3
-    finally:
-        producer.signal()
-        try:
-            producer.wait(30)
-        except Exception:
-            producer.kill_tree()
-        manager.close()
 
 
 def status_detail(admin_port: int) -> dict:
@@ -318,13 +287,7 @@ def test_a_killed_manager_client_or_csc_actor_is_back_alone_and_no_event_is_lost
     processes keep their pids, and every event stream arrives in order without a gap."""
     manager = RecordingManager()
     admin_port = free_port()
-    producer = Proc(
-        "start", "--components", "ScriptQueue:1", "ATDome", "Test:1", "--source", "sim",
-        "--manager-url", manager.url, "--admin-port", str(admin_port),
-        env={"PROCESS_CONNECTION_PASS": PASSWORD},
-    )  # fmt: skip
-    try:
-        producer.wait_for_line(" streaming to ", timeout=60)
+    with streaming(manager, admin_port, "ScriptQueue:1", "ATDome", "Test:1"):
         recoveries = []
         for _ in range(3):
             st = status_detail(admin_port)
@@ -363,13 +326,6 @@ def test_a_killed_manager_client_or_csc_actor_is_back_alone_and_no_event_is_lost
         )
         assert assert_no_event_lost(manager.frames) >= 5
         assert status_detail(admin_port)["manager"]["events_dropped"] == 0
-    finally:
-        producer.signal()
-        try:
-            producer.wait(30)
-        except Exception:
-            producer.kill_tree()
-        manager.close()
 
 
 TWENTY = (
@@ -451,13 +407,7 @@ def test_a_password_of_any_characters_authenticates_and_shows_nowhere(tmp_path):
                 assert form not in text, f"{form!r} in {where}"
         assert "refused" not in hub.text()  # it authenticated
     finally:
-        for proc in (producer, hub):
-            if proc is not None:
-                proc.signal()
-                try:
-                    proc.wait(20)
-                except Exception:
-                    proc.kill_tree()
+        stop_all(producer, hub)
 
 
 def telemetry_ages(frames, since: float, until: float = float("inf")) -> list[float]:
@@ -488,12 +438,7 @@ def test_a_slow_manager_gets_fresh_telemetry_and_memory_stays_bounded():
     fast again the age is back to normal within seconds."""
     manager = RecordingManager()
     admin_port = free_port()
-    producer = Proc(
-        "start", "--components", *TWENTY, "--source", "sim", "--manager-url", manager.url,
-        "--admin-port", str(admin_port), env={"PROCESS_CONNECTION_PASS": PASSWORD},
-    )  # fmt: skip
-    try:
-        producer.wait_for_line(" streaming to ", timeout=90)
+    with streaming(manager, admin_port, *TWENTY, timeout=90):
         mc = status_detail(admin_port)["manager"]["pid"]
         rss_before = rss_mb(mc)
         manager.delay = 0.1
@@ -519,10 +464,3 @@ def test_a_slow_manager_gets_fresh_telemetry_and_memory_stays_bounded():
         st = status_detail(admin_port)
         assert st["manager"]["events_dropped"] == 0
         assert st["manager"]["telemetry_replaced"] > 0  # the outbox coalesced meanwhile
-    finally:
-        producer.signal()
-        try:
-            producer.wait(30)
-        except Exception:
-            producer.kill_tree()
-        manager.close()

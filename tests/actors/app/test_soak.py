@@ -9,19 +9,17 @@ in any event stream's private_seqNum). Figures go to ``docs/reliability.md``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import threading
 import time
 
 import pytest
-from websockets.asyncio.server import serve
 
 from actors.bench.proc import pss_mb
 from actors.bench.stats import summit_mix
 from tests.actors.app.test_faults_e2e import status_detail
 from tests.actors.app.test_start_e2e import PASSWORD
+from tests.helpers.manager_endpoint import ManagerEndpoint
 from tests.helpers.proc_helpers import Proc, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.soak]
@@ -30,25 +28,16 @@ MINUTES = float(os.environ.get("LOVE_SOAK_MINUTES", "30"))
 WARM_UP = min(5.0, MINUTES / 6)  # minutes
 
 
-class CountingManager:
+class CountingManager(ManagerEndpoint):
     """A manager endpoint that keeps, per event stream, the last seqNum and the gaps."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
         self.last: dict[tuple, int] = {}
         self.gaps: list[tuple] = []
         self.frames = 0
-        self.port = free_port()
-        self.url = f"ws://127.0.0.1:{self.port}/manager/ws/subscription"
+        super().__init__()
 
-        async def start():
-            return await serve(self._handle, "127.0.0.1", self.port, max_size=None)
-
-        self.server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-
-    async def _handle(self, ws) -> None:
+    async def handle(self, ws) -> None:
         async for message in ws:
             frame = json.loads(message)
             for entry in frame.get("data", []):
@@ -66,15 +55,6 @@ class CountingManager:
                             self.gaps.append((key, last, seq))
                         if last is None or seq > last:
                             self.last[key] = seq
-
-    def close(self) -> None:
-        async def stop():
-            self.server.close()
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def test_fifty_components_for_thirty_minutes_memory_flat_no_restart_no_event_lost():

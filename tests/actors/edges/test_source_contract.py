@@ -111,7 +111,18 @@ class SimHarness:
         pass
 
 
-class DoubleHarness:
+class WatchedHarness:
+    """What harnesses of thread-fed sources share: real time, and samples awaited on the
+    source's file descriptor."""
+
+    def later(self) -> float:
+        return time.time()
+
+    def collect(self, source, until: Until, timeout: float = TIMEOUT) -> list[Sample]:
+        return wait_samples(source, until, timeout)
+
+
+class DoubleHarness(WatchedHarness):
     """The salobj adapter over the in-memory salobj double."""
 
     writes = True
@@ -147,18 +158,12 @@ class DoubleHarness:
             self.write("evt_logLevel", level=10 + i)
             self.write("tel_scalars", int0=i)
 
-    def later(self) -> float:
-        return time.time()
-
-    def collect(self, source, until: Until, timeout: float = TIMEOUT) -> list[Sample]:
-        return wait_samples(source, until, timeout)
-
     def close(self) -> None:
         for source in self.sources:
             source.close()
 
 
-class KafkaHarness:
+class KafkaHarness(WatchedHarness):
     """The Kafka reader (``--source kafka``) over a real broker (tansu) and the registry
     stand-in on loopback, fed by `SalWriter` (records as salobj's Controller writes them)."""
 
@@ -202,12 +207,6 @@ class KafkaHarness:
             self.writer.write("evt_logLevel", level=10 + i)
             self.writer.write("tel_scalars", int0=i)
         self.writer.flush()
-
-    def later(self) -> float:
-        return time.time()
-
-    def collect(self, source, until: Until, timeout: float = TIMEOUT) -> list[Sample]:
-        return wait_samples(source, until, timeout)
 
     def close(self) -> None:
         for source in self.sources:

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import threading
-
-from websockets.asyncio.server import serve
 
 from actors.edges.websocket_link import REQUESTS, WebsocketLink
+from tests.helpers.manager_endpoint import ManagerEndpoint
 
 TIMEOUT = 30.0
 
 
-class HostileManager:
-    """A websockets server in a thread that sends ``frames`` to each producer that connects,
-    then one valid initial_state request."""
+class HostileManager(ManagerEndpoint):
+    """A manager endpoint that sends ``frames`` to the first producer that connects, then
+    (on every connection) one valid initial_state request."""
 
     def __init__(self, frames: list) -> None:
         self.frames = frames
-        self.connections = 0
-        self.ready = threading.Event()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
-        self.url = f"ws://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/manager/ws/x"
+        super().__init__()
 
-    async def _start(self):
-        return await serve(self._handle, "127.0.0.1", 0, max_size=None)
-
-    async def _handle(self, ws) -> None:
-        self.connections += 1
+    async def handle(self, ws) -> None:
         for frame in self.frames if self.connections == 1 else []:
             await ws.send(frame)
         request = {
@@ -41,15 +28,6 @@ class HostileManager:
         }
         await ws.send(json.dumps(request))
         await ws.wait_closed()
-
-    def close(self) -> None:
-        async def stop():
-            self.server.close()
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def next_requests(link: WebsocketLink) -> tuple:
