@@ -79,6 +79,7 @@ class RunningSystem:
         #: first status; and why the system is lost, once one of them has died.
         self.core_pids: dict[str, int] = {}
         self.lost: str | None = None
+        self.admin_lost = False
 
     def check_core(self) -> str | None:
         """Why the system cannot go on (the Factory or the admin died), or None."""
@@ -86,6 +87,7 @@ class RunningSystem:
             for name, pid in self.core_pids.items():
                 if not process_alive(pid):
                     self.lost = f"{name} (pid {pid}) died"
+                    self.admin_lost = name == ADMIN
                     break
         return self.lost
 
@@ -99,11 +101,14 @@ class RunningSystem:
             self.core_pids = {"the Factory": st["pid"]}
             admin = parent_of(st["pid"])
             if admin is not None and admin != os.getpid():
-                self.core_pids["Thespian's admin"] = admin
+                self.core_pids[ADMIN] = admin
         self.known_pids |= {st["pid"]} | {c["pid"] for c in st["components"] if "pid" in c}
         if "pid" in st.get("manager", {}):
             self.known_pids.add(st["manager"]["pid"])
         return st
+
+
+ADMIN = "Thespian's admin"
 
 
 @contextmanager
@@ -165,7 +170,8 @@ def running_system(
                 asys.ask(system.factory, StopAll(), 10)
             except Exception as e:
                 log.warning("stopping actors: %s", e)
-        asys.shutdown()
+        if system is None or not system.admin_lost:
+            asys.shutdown()  # with the admin dead it would only wait for it: reap instead
         _reap(
             before,
             system.known_pids if system else set(),

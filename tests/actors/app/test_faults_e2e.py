@@ -87,8 +87,10 @@ def test_a_killed_factory_or_admin_is_noticed_and_start_exits_1_leaving_nothing(
         factory = factory_pid(admin_port)
         pid = factory if victim == "the Factory" else parent_of(factory)
         assert pid in processes and pid != producer.popen.pid
+        killed = time.monotonic()
         os.kill(pid, signal.SIGKILL)
         assert producer.wait(NOTICE_AND_STOP) == 1
+        print(f"{victim} killed: start exited 1 after {time.monotonic() - killed:.2f} s")
         assert f"{victim} (pid {pid}) died" in producer.text()
         assert "Traceback" not in producer.text()
         wait_until(
