@@ -24,6 +24,7 @@ import getpass
 import io
 import logging
 import os
+import queue
 import random
 import socket
 import threading
@@ -153,6 +154,7 @@ class KafkaSource(ThreadFedSource):
 
         self.registry = RegistryClient(self.settings.registry_url)
         self._closed = threading.Event()
+        self._to_send: queue.SimpleQueue[SalCommand] = queue.SimpleQueue()
         self._parsed: dict[int, Any] = {}
         self._projections: dict[tuple[int, int], Projection] = {}
         self._pending_history: dict[str, int] = {}
@@ -185,16 +187,14 @@ class KafkaSource(ThreadFedSource):
     # --------------------------------------------------------------- SampleSource contract
 
     def command(self, cmd: SalCommand, now: float) -> None:
-        """Write ``cmd`` as salobj's Remote would; the outcome is logged and counted."""
+        """Write ``cmd`` as salobj's Remote would, from the reader thread (the registry is
+        asked for its schema: never in the actor's thread); the outcome is logged and
+        counted."""
         if not self.want_commands or self._closed.is_set():
             log.warning("%s: cannot send %s (read-only source)", self.component, cmd.name)
             self.counts["commands_rejected"] += 1
             return
-        try:
-            self._write_command(cmd)
-        except Exception as e:  # the registry or the broker: one command, never the actor
-            log.warning("%s: command %s not sent: %s", self.component, cmd.name, e)
-            self.counts["commands_failed"] += 1
+        self._to_send.put(cmd)
 
     def close(self) -> None:
         """Stop the reader thread and close the consumer. Idempotent."""
@@ -290,6 +290,7 @@ class KafkaSource(ThreadFedSource):
         while not self._closed.is_set():
             for message in consumer.consume(num_messages=500, timeout=0.1):
                 self._handle(message)
+            self._send_commands()
             if self._producer is not None:
                 self._producer.poll(0)
             if missing and time.monotonic() >= look_at:
@@ -400,6 +401,18 @@ class KafkaSource(ThreadFedSource):
             )
 
     # ------------------------------------------------------------------------ commands
+
+    def _send_commands(self) -> None:
+        while True:
+            try:
+                cmd = self._to_send.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._write_command(cmd)
+            except Exception as e:  # the registry or the broker: one command, never the rest
+                log.warning("%s: command %s not sent: %s", self.component, cmd.name, e)
+                self.counts["commands_failed"] += 1
 
     def _write_command(self, cmd: SalCommand) -> None:
         info = self.info if cmd.component == self.info.name else self.related.get(cmd.component)
