@@ -466,3 +466,77 @@ def test_a_slow_manager_gets_fresh_telemetry_and_memory_stays_bounded():
         st = status_detail(admin_port)
         assert st["manager"]["events_dropped"] == 0
         assert st["manager"]["telemetry_replaced"] > 0  # the outbox coalesced meanwhile
+
+
+class HostileManagerEndpoint(RecordingManager):
+    """A manager that answers every producer connection with a barrage of bad frames and
+    requests for what does not exist, then records what the producer sends."""
+
+    BAD = [
+        "not json",
+        b"\x00\x01binary",
+        "[1, 2, 3]",
+        "{" * 100_000,
+        json.dumps({"category": 5, "data": []}),
+        json.dumps({"category": "nonsense", "data": [{"csc": "ATDome"}]}),
+        json.dumps({"category": "initial_state", "data": "all"}),
+        json.dumps({"category": "initial_state", "data": [{"csc": 7, "salindex": "x"}]}),
+    ] + [
+        json.dumps(
+            {
+                "category": "initial_state",
+                "data": [{"csc": csc, "salindex": index, "data": {"event_name": event}}],
+            }
+        )
+        for csc, index, event in (
+            ("NoSuchCSC", 0, "summaryState"),
+            ("ATDome", -1, "summaryState"),
+            ("Test", 10**30, "summaryState"),
+            ("ATDome", 0, "noSuchEvent"),
+            ("ATDome", 0, ["not", "a", "name"]),
+        )
+    ]
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        super().__init__()
+
+    async def handle(self, ws) -> None:
+        for _ in range(self.rounds):
+            for frame in self.BAD:
+                await ws.send(frame)
+        await super().handle(ws)
+
+
+def test_a_hostile_manager_leaves_every_process_up_and_memory_bounded():
+    """100 rounds of 13 kinds of bad frames (1,300 frames): no process dies, the link stays
+    up (one connection), telemetry keeps flowing, the ManagerClient's memory stays within
+    bounds and the log holds a handful of warning lines, not one per frame."""
+    manager = HostileManagerEndpoint(rounds=100)
+    admin_port = free_port()
+    with streaming(manager, admin_port, "ATDome", "Test:1") as producer:
+        st = status_detail(admin_port)
+        pids = {c["pid"] for c in st["components"]} | {st["manager"]["pid"], st["pid"]}
+        rss = rss_mb(st["manager"]["pid"])
+        wait_until(
+            lambda: status_detail(admin_port)["manager"]["invalid_inbound"] >= 100 * 8,
+            60,
+            interval=0.5,
+            what="the bad frames to be counted",
+        )
+        since = time.monotonic()
+        wait_until(
+            lambda: any(t > since and e["category"] == "telemetry" for t, e in manager.frames),
+            30,
+            what="telemetry after the barrage",
+        )
+        st = status_detail(admin_port)
+        assert {c["pid"] for c in st["components"]} | {st["manager"]["pid"], st["pid"]} == pids
+        assert st["manager"]["connects"] == 1 and st["manager"]["connected"]
+        assert manager.connections == 1
+        growth = rss_mb(st["manager"]["pid"]) - rss
+        print(f"hostile manager: {st['manager']['invalid_inbound']} bad frames counted, "
+              f"ManagerClient RSS {growth:+.1f} MB")  # fmt: skip
+        assert growth < 30
+        warnings = [line for line in producer.text().splitlines() if "ignored a frame" in line]
+        assert 1 <= len(warnings) <= 10, warnings
