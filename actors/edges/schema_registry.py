@@ -1,4 +1,4 @@
-"""A schema-registry client that reads: writer schemas by id, and a subject's id by lookup.
+"""A schema-registry client that reads: writer schemas by id, and a subject's latest schema.
 
 The Kafka reader needs nothing else, and so needs no write right on the registry (a salobj
 Remote registers every schema it reads, W10). Only the test writer registers. Standard
@@ -74,16 +74,6 @@ class RegistryClient:
             return {"id": int(answer["id"]), "schema": json.loads(answer["schema"])}
         except (KeyError, TypeError, ValueError):
             raise RegistryError(f"{subject}: the answer is not a schema") from None
-
-    def lookup(self, subject: str, text: str) -> int | None:
-        """The id of ``text`` under ``subject``, or None when it is not registered."""
-        path = f"/subjects/{urllib.parse.quote(subject, safe='')}?normalize=False&deleted=False"
-        try:
-            return int(self._call("POST", path, {"schema": text, "schemaType": "AVRO"})["id"])
-        except RegistryError as e:
-            if "HTTP 404" in str(e):
-                return None
-            raise
 
     def register(self, subject: str, text: str) -> int:
         """Register ``text`` under ``subject`` (the test writer only) and return its id."""

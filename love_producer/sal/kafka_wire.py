@@ -57,16 +57,6 @@ def sal_name(kind: str, topic: str) -> str:
     return _SAL_PREFIX[kind] + topic
 
 
-def topic_of_sal_name(name: str) -> tuple[str, str]:
-    """``(kind, topic)`` of a SAL name: the inverse of `sal_name`."""
-    if name == "ackcmd":
-        return "ackcmd", "ackcmd"
-    for kind, prefix in (("event", "logevent_"), ("command", "command_")):
-        if name.startswith(prefix):
-            return kind, name[len(prefix) :]
-    return "telemetry", name
-
-
 def kafka_topic(subname: str, component: str, kind: str, topic: str) -> str:
     """``lsst.<subname>.<Component>.<sal_name>``: one Kafka topic for every index."""
     return f"lsst.{subname}.{component}.{sal_name(kind, topic)}"

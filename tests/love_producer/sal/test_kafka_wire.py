@@ -21,7 +21,6 @@ from love_producer.sal.kafka_wire import (
     stamp,
     start_plan,
     subject,
-    topic_of_sal_name,
 )
 
 CATALOG = Catalog.builtin()
@@ -44,9 +43,6 @@ def test_topic_names_and_subjects() -> None:
         subject("lsst.wire4.Test.logevent_summaryState")
         == "lsst.wire4.Test.logevent_summaryState-value"
     )
-    assert topic_of_sal_name("logevent_heartbeat") == ("event", "heartbeat")
-    assert topic_of_sal_name("command_start") == ("command", "start")
-    assert topic_of_sal_name("scalars") == ("telemetry", "scalars")
 
 
 def test_record_keys_are_byte_for_byte_salobjs() -> None:
