@@ -210,9 +210,10 @@ class CSCActor(ActorTypeDispatcher):
         if self.pipe is not None and not self.pipe.send(frames):
             self.pipe_breaks += 1
             log.warning(
-                "%s: frame pipe broken (%d so far); actor messages until it re-opens",
+                "%s: frame pipe broken (%d so far: %s); actor messages until it re-opens",
                 self.key,
                 self.pipe_breaks,
+                self.pipe.error,
             )
             frames = self._close_pipe()  # nothing the reader did not get is lost
             self.pipe_retry_at = self.now() + PIPE_RETRY

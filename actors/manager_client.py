@@ -43,6 +43,9 @@ from love_producer.journal import MANAGER_CLIENT
 from love_producer.link.manager_link import redact
 from love_producer.link.routing import RouteTable
 
+#: Seconds a stopping ManagerClient waits for its outbox to reach the manager.
+EXIT_FLUSH = 2.0
+
 log = logging.getLogger("love_actors.manager_client")
 
 POLL_INTERVAL = 0.05  # where ThespianWatch is not supported (simpleSystemBase)
@@ -162,6 +165,8 @@ class ManagerClient(ActorTypeDispatcher):
 
     def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
         if self.link is not None:
+            if self.link.connected:  # the components stopped first: send what they sent last
+                self.link.flush(timeout=EXIT_FLUSH)
             self.link.stop()
             self.link = None
         self.recorder.close()

@@ -142,6 +142,7 @@ class PipeWriter:
         self.pending = bytearray()
         self.dropped_frames = 0
         self.broken = False
+        self.error: OSError | None = None  # why it broke
         # Bytes queued and written since the start; (end offset, frames) of unsent batches.
         self._queued = self._written = 0
         self._batches: deque[tuple[int, list[Frame]]] = deque()
@@ -169,6 +170,7 @@ class PipeWriter:
             except OSError as e:
                 if e.errno in (errno.EAGAIN, errno.EINTR):
                     return True
+                self.error = e
                 self.close()
                 return False
             del self.pending[:n]

@@ -216,6 +216,7 @@ class Fleet:
         self.start_errors: list[str] = []
         self.stopping: object | None = None  # who asked to stop, until answered
         self.stopped = False  # once asked to stop, nothing starts again
+        self.managers_stopped = False  # (while stopping) the ManagerClients were told to
         self._configured = False
         self._answered_start = False
         self._next_ref = 1
@@ -274,6 +275,8 @@ class Fleet:
             return []  # Thespian reports an exit twice; the second finds nothing
         self._forget(child)
         if self.stopped:
+            if all(c.component is None for c in self.children.values()):
+                self._stop_managers()
             self._maybe_stopped(force=False)
         elif not (child.on_demand and child.key in self.refused):
             self._schedule_restart(child, now, "exited")
@@ -399,11 +402,23 @@ class Fleet:
         """Stop every child; answer ``to`` once all exited, or after `STOP_TIMEOUT`."""
         self.stopping = to
         self.stopped = True
-        for child in self.children.values():
+        # CSC actors first, ManagerClients once they are gone: a ManagerClient that exited
+        # first would break every frame pipe and lose the last frames written into it.
+        cscs = [c for c in self.children.values() if c.component is not None]
+        for child in cscs:
             self._out.append(StopChild(child.ref))
+        if not cscs:
+            self._stop_managers()
         self._timer(now + STOP_TIMEOUT, ("stop",))
         self._maybe_stopped(force=False)
         return self._take()
+
+    def _stop_managers(self) -> None:
+        if not self.managers_stopped:
+            self.managers_stopped = True
+            for child in self.children.values():
+                if child.component is None:
+                    self._out.append(StopChild(child.ref))
 
     def tick(self, now: float) -> list:
         """Run every timer due at ``now``."""
@@ -416,6 +431,7 @@ class Fleet:
             elif payload[0] == "ping":
                 self._ping_hosts(now)
             elif payload[0] == "stop":
+                self._stop_managers()
                 self._maybe_stopped(force=True)
         return self._take()
 

@@ -171,6 +171,29 @@ def test_stop_answers_once_every_child_exited_and_nothing_restarts() -> None:
     assert d.fleet.wanted([request("ATDome")]) == []
 
 
+def test_stop_stops_the_components_first_and_the_manager_client_once_they_are_gone() -> None:
+    # A ManagerClient that exits first breaks every frame pipe with frames still in it.
+    d = single(ATDOME, HEX1)
+    mc, dome, hexa = d.ref(manager_key("")), d.ref("ATDome:0"), d.ref("MTHexapod:1")
+    d.run(d.fleet.stop("stopper", d.now))
+    assert sorted(d.stopped) == sorted([dome, hexa])
+    d.run(d.fleet.child_exited(dome, d.now))
+    assert mc not in d.stopped
+    d.run(d.fleet.child_exited(hexa, d.now))
+    assert d.stopped[-1] == mc and d.stopped.count(mc) == 1
+    assert d.replies == []
+    d.run(d.fleet.child_exited(mc, d.now))
+    assert [r.to for r in d.replies] == ["stopper"]
+
+
+def test_a_component_that_never_exits_still_lets_the_manager_client_stop_at_the_timeout() -> None:
+    d = single(ATDOME)
+    mc = d.ref(manager_key(""))
+    d.run(d.fleet.stop("stopper", d.now))
+    d.advance(core.STOP_TIMEOUT + 0.1)
+    assert mc in d.stopped and [r.to for r in d.replies] == ["stopper"]
+
+
 def test_stop_answers_after_its_timeout_when_a_child_never_exits() -> None:
     d = single(ATDOME)
     d.run(d.fleet.stop("stopper", d.now))
