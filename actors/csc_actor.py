@@ -1,11 +1,16 @@
-"""CSC actor: one SAL component. A thin shell around the domain state machine
-(`love_producer.kinds.make_csc_state`): it drains its source, feeds the state machine and
-sends the frames it returns to the ManagerClient in batches.
+"""CSC actor: one or several SAL components in one process (``--components-per-actor``).
 
-Replayable (``love_producer.journal``): every message that reaches the state machine is
-recorded with the ``now`` it was handled at and the samples drained for it. Time, the source
-and the timer are read through `now`, `_open_source` and `_arm_timer` only, which the replay
-subclass (``actors.replay.ReplayCSCActor``) replaces.
+A thin shell around the domain state machines (`love_producer.kinds.make_csc_state`): for each
+component it hosts (a `Member`: its own state machine, source, journal and schedule) it drains
+the source, feeds the state machine, and sends the frames all members made in one wake-up to
+the ManagerClient as one batch. A member that fails is dropped alone and reported to the
+Factory (`ComponentGone`), which starts it again with backoff; the others go on.
+
+Replayable (``love_producer.journal``): every message that reaches a state machine is recorded
+in that member's journal with the ``now`` it was handled at and the samples drained for it.
+Time, the source, the timer and which members a wake-up steps are read through `now`,
+`_open_source`, `_arm_timer`, `_polls_at` and `_stepped_by` only, which the replay subclass
+(``actors.replay.ReplayCSCActor``) replaces.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from actors.edges.log_setup import set_component, setup_actor_logging
 from actors.edges.sources import open_source
 from actors.hosts import fits_host
 from actors.messages import (
+    ComponentGone,
     FrameBatch,
     FramePipe,
     Idle,
@@ -33,6 +39,7 @@ from actors.messages import (
     StartCSC,
     StatusReply,
     StatusRequest,
+    StopComponent,
     UseManagerClient,
 )
 from love_producer.journal import StartConfig, csc_actor_name
@@ -46,6 +53,24 @@ log = logging.getLogger("love_actors.csc")
 IDLE_WAKEUP = 60.0
 #: Seconds between a frame pipe's break and the attempt to open it again.
 PIPE_RETRY = 1.0
+#: A wake-up steps the members due within this much of it (timers fire a little early).
+DUE_SLACK = 0.001
+
+
+@attrs.define(eq=False)
+class Member:
+    """One component hosted by a CSC actor."""
+
+    key: str
+    state: object
+    source: object
+    schedule: PollSchedule
+    recorder: object = attrs.field(factory=NullRecorder)
+    idle_timeout: float | None = None
+    last_request: float = 0.0
+    recent: RecentEvents = attrs.field(factory=RecentEvents)
+    events_resent: int = 0
+    due: float = 0.0  # its next wake-up
 
 
 class CSCActor(ActorTypeDispatcher):
@@ -55,19 +80,12 @@ class CSCActor(ActorTypeDispatcher):
 
     def __init__(self) -> None:
         super().__init__()
-        self.state = None
-        self.source = None
+        self.members: dict[str, Member] = {}
+        self._touched: set[str] = set()  # members whose next wake-up is to be planned again
         self.mc = None
-        self.recent = RecentEvents()
-        self.events_resent = 0
-        self.key = ""
-        self.idle_timeout: float | None = None
-        self.last_request = 0.0
         self.factory = None
         self.timer_due = 0.0
         self.timer_token = 0
-        self.schedule = PollSchedule(0.1)
-        self.recorder = NullRecorder()
         self.pipe: PipeWriter | None = None
         self.pipe_dropped = 0  # frames the pipes this actor had refused (reader too slow)
         self.pipe_address: str | None = None  # the ManagerClient's pipe, to re-open after a break
@@ -84,28 +102,47 @@ class CSCActor(ActorTypeDispatcher):
     def _arm_timer(self, delay: float, token: int) -> None:
         self.wakeupAfter(timedelta(seconds=delay), payload=token)
 
+    def _polls_at(self, member: Member, now: float) -> bool:
+        """Whether a wake-up at ``now`` drains the member's source (`PollSchedule`)."""
+        return member.schedule.drains_at(now)
+
+    def _stepped_by(self, kind: str, now: float, ready: list | None = None) -> list[Member]:
+        """The members a wake-up (``kind`` "wakeup") or a readable source ("watch") steps."""
+        if kind == "watch":
+            fds = set(ready or ())
+            return [m for m in self.members.values() if m.source.fileno() in fds]
+        return [m for m in self.members.values() if m.due <= now + DUE_SLACK]
+
+    @property
+    def key(self) -> str:
+        """The hosted components, for log lines."""
+        return "+".join(self.members) or "-"
+
+    # --- start and stop --------------------------------------------------------------------
+
     def receiveMsg_StartCSC(self, msg: StartCSC, sender):
-        if self.state is not None:
+        key = msg.component.key
+        if key in self.members:
             return self._next()
-        setup_actor_logging()
-        set_component(msg.component.key)
+        if not self.members and self.factory is None:
+            setup_actor_logging()
+            set_component(key)
         now = self.now()
         if msg.start_time is None:
             msg = attrs.evolve(msg, start_time=now)
-        self.key = msg.component.key
-        self.mc = msg.manager_client
+        self.mc = msg.manager_client if self.mc is None else self.mc
         self.factory = sender
-        self.schedule = PollSchedule(msg.source.poll_interval)
-        self.idle_timeout = msg.idle_timeout
-        self.last_request = now
-        self.state = make_csc_state(
+        state = make_csc_state(
             msg.info, msg.component.index, msg.settings, msg.start_time, msg.related, msg.kind
         )
         try:
-            self.source = self._open_source(msg)
+            source = self._open_source(msg)
         except Exception as e:
-            self._fail(f"cannot open its {msg.source.kind} source: {e}")
-            return None
+            log.error("%s cannot open its %s source: %s", key, msg.source.kind, e)
+            self.send(self.factory, ComponentGone(key, f"cannot open its source: {e}"))
+            return self._next()
+        m = Member(key, state, source, PollSchedule(msg.source.poll_interval))
+        m.idle_timeout, m.last_request = msg.idle_timeout, now
         start = None
         if msg.record is not None:
             start = StartConfig(
@@ -118,19 +155,50 @@ class CSCActor(ActorTypeDispatcher):
                 dict(msg.related),
                 msg.idle_timeout,
             )
-            self.recorder = make_recorder(
+            m.recorder = make_recorder(
                 msg.record, csc_actor_name(msg.component.name, msg.component.index), start
             )
-        self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
-        log.info("%s started (pid %d)", self.key, os.getpid())
-        self._step(now, "start", start)
+        self.members[key] = m
+        self.send(self.mc, RegisterCSC(key, state.registration_names()))
+        log.info("%s started (pid %d, %d in this process)", key, os.getpid(), len(self.members))
+        self._send(self._step(m, now, "start", start))
         return self._next()
+
+    def receiveMsg_StopComponent(self, msg: StopComponent, sender):
+        m = self.members.pop(msg.key, None)
+        if m is not None:
+            self._close(m)
+        self.send(sender, ComponentGone(msg.key))
+        return self._next()
+
+    def _fail(self, m: Member, reason: str) -> None:
+        """Give up on one member: the Factory starts it again, with backoff."""
+        log.error("%s %s; dropping it", m.key, reason)
+        self.members.pop(m.key, None)
+        self._close(m)
+        if self.factory is not None:
+            self.send(self.factory, ComponentGone(m.key, reason))
+        else:
+            self.send(self.myAddress, ActorExitRequest())
+
+    def _close(self, m: Member) -> None:
+        m.source.close()
+        m.recorder.close()
+        self._touched.discard(m.key)
+
+    def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
+        self._close_pipe()
+        for m in self.members.values():
+            self._close(m)
+        self.members.clear()
+
+    # --- the manager side ------------------------------------------------------------------
 
     def receiveMsg_FramePipe(self, msg: FramePipe, sender):
         if sender != self.mc:
             return self._next()  # from a ManagerClient we no longer use
         if self.pipe is not None and self.pipe.address == msg.address and not self.pipe.broken:
-            return self._next()  # the pipe we already write to
+            return self._next()  # the pipe we already write to (one per member may come)
         unsent = self._close_pipe()
         self.pipe_address = msg.address
         try:
@@ -139,72 +207,114 @@ class CSCActor(ActorTypeDispatcher):
             log.info("%s: no frame pipe (%s)", self.key, e)
             self.pipe = None
             self.pipe_address = None
-        if unsent and self.state is not None:
+        if unsent:
             self._send(unsent)
         return self._next()
 
     def receiveMsg_UseManagerClient(self, msg: UseManagerClient, sender):
+        if msg.address == self.mc:
+            return self._next()  # the Factory tells each member; once is enough
         self._close_pipe()  # what it did not send is among the recent events below
         self.pipe_address = None  # the new ManagerClient sends its own
         self.mc = msg.address
-        self.send(self.mc, RegisterCSC(self.key, self.state.registration_names()))
-        # The old one may have died with our last events unsent: send them again (at least
-        # once, `love_producer.link.recent_events`). Telemetry comes anew anyway.
-        again = self.recent.frames(self.now())
+        now = self.now()
+        again = []
+        for m in self.members.values():
+            self.send(self.mc, RegisterCSC(m.key, m.state.registration_names()))
+            # The old one may have died with our last events unsent: send them again (at
+            # least once, `love_producer.link.recent_events`). Telemetry comes anew anyway.
+            frames = m.recent.frames(now)
+            m.events_resent += len(frames)
+            again += frames
         if again:
-            self.events_resent += len(again)
             self.send(self.mc, FrameBatch(tuple(again)))
         return self._next()
+
+    def receiveMsg_ManagerConnected(self, msg: ManagerConnected, sender):
+        now = self.now()
+        for m in self._addressed(msg.key):
+            m.recorder.event("connected", now)
+            self._send(m.state.cached_frames())
+        return self._next()
+
+    def receiveMsg_Requests(self, msg: Requests, sender):
+        now = self.now()
+        frames = []
+        for m in self._addressed(msg.key):
+            m.recorder.requests(now, msg.requests)
+            m.last_request = now
+            for req in msg.requests:
+                frames += m.state.on_request(req, now)
+            self._touched.add(m.key)
+        self._send(frames)
+        return self._next()
+
+    def _addressed(self, key: str) -> list[Member]:
+        if key:
+            m = self.members.get(key)
+            return [m] if m is not None else []
+        return list(self.members.values())
+
+    # --- wake-ups --------------------------------------------------------------------------
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
         if msg.payload == self.timer_token:
             self.timer_due = 0.0  # the armed timer fired; an earlier, replaced one is ignored
-        if self.state is not None:
-            now = self.now()
-            self._step(now, "wakeup", drain=self._polls_at(now))
-            if self.idle_timeout and now - self.last_request > self.idle_timeout:
-                self.send(self.factory, Idle(self.key))
-                self.idle_timeout = None
+        now = self.now()
+        frames = []
+        # A wake-up that is none of our timers (no payload) is a nudge: it steps every member.
+        if msg.payload is None:
+            stepped = list(self.members.values())
+        else:
+            stepped = self._stepped_by("wakeup", now)
+        for m in stepped:
+            frames += self._step(m, now, "wakeup", drain=self._polls_at(m, now))
+            if m.idle_timeout and now - m.last_request > m.idle_timeout:
+                self.send(self.factory, Idle(m.key))
+                m.idle_timeout = None
+        self._send(frames)
         return self._next()
 
     def receiveMsg_WatchMessage(self, msg, sender):
-        if self.state is not None:
-            self._step(self.now(), "watch")
+        now = self.now()
+        frames = []
+        for m in self._stepped_by("watch", now, getattr(msg, "ready", None)):
+            frames += self._step(m, now, "watch")
+        self._send(frames)
         return self._next()
 
-    def _fail(self, reason: str) -> None:
-        """Give up: the Factory sees the exit and starts this component again, with backoff."""
-        log.error("%s %s; exiting", self.key, reason)
-        if self.source is not None:
-            self.source.close()
-            self.source = None
-        self.state = None
-        self.send(self.myAddress, ActorExitRequest())
-
-    def _polls_at(self, now: float) -> bool:
-        """Whether a wake-up at ``now`` drains the source (`PollSchedule`)."""
-        return self.schedule.drains_at(now)
-
     def _step(
-        self, now: float, kind: str, start: StartConfig | None = None, drain: bool = True
-    ) -> None:
-        if self.source is None:
-            return
+        self,
+        m: Member,
+        now: float,
+        kind: str,
+        start: StartConfig | None = None,
+        drain: bool = True,
+    ) -> list:
+        """Drain one member's source into its state machine; the frames it made."""
+        self._touched.add(m.key)
         if drain:
-            self.schedule.drained(now)
+            m.schedule.drained(now)
         try:
-            samples = self.source.drain(now) if drain else []
+            samples = m.source.drain(now) if drain else []
         except Exception as e:  # e.g. salobj could not start (Kafka, schema registry)
-            self._fail(f"lost its source: {e}")
-            return
-        self.recorder.step(kind, now, samples, start)
-        frames = self.state.on_samples(samples, now)
-        frames += self.state.tick(now)
-        self._send(frames)
+            self._fail(m, f"lost its source: {e}")
+            return []
+        m.recorder.step(kind, now, samples, start)
+        frames = m.state.on_samples(samples, now)
+        frames += m.state.tick(now)
+        if frames:
+            m.recent.add(frames, now)
+        # Commands the state machine asked for (hydration, schemas) go to the source; their
+        # results come back as ordinary samples.
+        for cmd in m.state.take_commands():
+            m.source.command(cmd, now)
+        return frames
 
     def _send(self, frames) -> None:
-        if frames:
-            self.recent.add(frames, self.now())
+        """Frames to the ManagerClient: through the pipe, or as an actor message."""
+        if not frames:
+            return
         if self.pipe is None and self.pipe_address and self.now() >= self.pipe_retry_at:
             self._reopen_pipe()
         if self.pipe is not None and not self.pipe.send(frames):
@@ -219,30 +329,6 @@ class CSCActor(ActorTypeDispatcher):
             self.pipe_retry_at = self.now() + PIPE_RETRY
         if self.pipe is None and frames:
             self.send(self.mc, FrameBatch(tuple(frames)))
-        # Commands the state machine asked for (hydration, schemas) go to the source; their
-        # results come back as ordinary samples.
-        commands = self.state.take_commands()
-        if commands:
-            now = self.now()
-            for cmd in commands:
-                self.source.command(cmd, now)
-
-    def receiveMsg_ManagerConnected(self, msg: ManagerConnected, sender):
-        if self.state is not None:
-            self.recorder.event("connected", self.now())
-            self._send(self.state.cached_frames())
-        return self._next()
-
-    def receiveMsg_Requests(self, msg: Requests, sender):
-        if self.state is not None:
-            now = self.now()
-            self.recorder.requests(now, msg.requests)
-            self.last_request = now
-            frames = []
-            for req in msg.requests:
-                frames += self.state.on_request(req, now)
-            self._send(frames)
-        return self._next()
 
     def _reopen_pipe(self) -> None:
         """A broken pipe is not given up: it is opened again a second after it broke."""
@@ -263,46 +349,64 @@ class CSCActor(ActorTypeDispatcher):
         self.pipe = None
         return unsent
 
+    # --- status ----------------------------------------------------------------------------
+
     def receiveMsg_StatusRequest(self, msg: StatusRequest, sender):
-        status = self.state.status() if self.state is not None else {}
+        if msg.key is not None:
+            m = self.members.get(msg.key)
+        else:
+            m = next(iter(self.members.values()), None)
+        status = m.state.status() if m is not None else {}
         status["pipe_dropped"] = self.pipe_dropped + (self.pipe.dropped_frames if self.pipe else 0)
         status["pipe_breaks"] = self.pipe_breaks
-        status["events_resent"] = self.events_resent
+        status["events_resent"] = m.events_resent if m is not None else 0
         status["pipe_open"] = self.pipe is not None
-        status["key"] = self.key
+        status["key"] = m.key if m is not None else (msg.key or "")
         status["pid"] = os.getpid()
+        status["in_process"] = len(self.members)
         self.send(sender, StatusReply(msg.request_id, "csc", status))
         return self._next()
-
-    def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
-        self._close_pipe()
-        if self.source is not None:
-            self.source.close()
-            self.source = None
-        self.recorder.close()
 
     def receiveUnrecognizedMessage(self, msg, sender):
         return self._next()
 
-    def _next(self):
-        """Arm the next wake-up: at the state machine's next deadline, and at the next poll of
-        a source without a file to watch (`PollSchedule`: when a sample is due, about a poll
-        interval after the last poll, and at each heartbeat window's close)."""
-        if self.state is None or self.source is None:
-            return None
-        now = self.now()
-        fd = self.source.fileno()
-        if fd is None:
+    # --- the next wake-up ------------------------------------------------------------------
+
+    def _plan(self, m: Member, now: float) -> float:
+        """A member's next wake-up: at its state machine's next deadline, and at the next
+        drain of a source without a file to watch (`PollSchedule`: when a sample is due,
+        about a poll interval after the last poll, at each heartbeat window's close, and
+        when an event is due, so it goes out on arrival)."""
+        source = m.source
+        if source.fileno() is None:
             # Pending telemetry goes out at the next poll, where a newer sample may replace it:
             # a wake-up of its own would spend the stream's slot on a stale sample just before
             # the fresh one arrives, and keep it so.
-            drain_at = self.schedule.plan(self.source.due_after, self.state.heartbeat_due())
-            due = min(self.state.next_deadline(pending=False), drain_at)
+            event_due = getattr(source, "event_due", None)
+            drain_at = m.schedule.plan(
+                source.due_after,
+                m.state.heartbeat_due(),
+                event_due(now) if event_due is not None else None,
+            )
+            due = min(m.state.next_deadline(pending=False), drain_at)
         else:
-            due = self.state.next_deadline()
-        due = min(due, now + IDLE_WAKEUP)  # nothing may be due at all (no heartbeat)
+            due = m.state.next_deadline()
+        return min(due, now + IDLE_WAKEUP)  # nothing may be due at all (no heartbeat)
+
+    def _next(self):
+        """Arm the next wake-up (the earliest member's) and watch every member's source."""
+        if not self.members:
+            return None
+        now = self.now()
+        for key in self._touched:
+            m = self.members.get(key)
+            if m is not None:
+                m.due = self._plan(m, now)
+        self._touched.clear()
+        due = min(m.due for m in self.members.values())
         if not self.timer_due or due < self.timer_due - 0.001:
             self.timer_due = due
             self.timer_token += 1
             self._arm_timer(max(0.0, due - now), self.timer_token)
-        return ThespianWatch([fd]) if fd is not None else None
+        fds = [fd for m in self.members.values() if (fd := m.source.fileno()) is not None]
+        return ThespianWatch(fds) if fds else None

@@ -29,6 +29,7 @@ from actors.edges.log_setup import add_secret, set_component, setup_actor_loggin
 from actors.hosts import HOST, host_info, on_host
 from actors.manager_client import ManagerClient
 from actors.messages import (
+    ComponentGone,
     Idle,
     Rebalance,
     Rebalanced,
@@ -39,6 +40,7 @@ from actors.messages import (
     StatusReply,
     StatusRequest,
     StopAll,
+    StopComponent,
     Stopped,
     UnregisterCSC,
     UseManagerClient,
@@ -52,6 +54,14 @@ log = logging.getLogger("love_actors.factory")
 PING = -1  # request id of liveness pings
 
 
+class Group:
+    """One CSC actor process and the components (fleet refs) it hosts."""
+
+    def __init__(self, address: object, host: str, manager: int) -> None:
+        self.address, self.host, self.manager = address, host, manager
+        self.keys: dict[int, str] = {}  # fleet ref -> component key
+
+
 class Factory(ActorTypeDispatcher):
     def __init__(self) -> None:
         super().__init__()
@@ -59,6 +69,8 @@ class Factory(ActorTypeDispatcher):
         self.fleet: Fleet | None = None
         self.interfaces: Interfaces | None = None
         self.addresses: dict[int, object] = {}  # fleet ref -> actor address
+        self.groups: list[Group] = []  # CSC actor processes (`--components-per-actor`)
+        self.group_of: dict[int, Group] = {}  # fleet ref of a component -> its process
         self.timer_due: float | None = None
 
     # Time comes from here only.
@@ -95,9 +107,38 @@ class Factory(ActorTypeDispatcher):
             self._run(self.fleet.host_left(host, self.now()))
 
     def receiveMsg_ChildActorExited(self, msg: ChildActorExited, sender):
+        group = next((g for g in self.groups if g.address == msg.childAddress), None)
+        if group is not None:  # every component it still hosted exited with it
+            self.groups.remove(group)
+            for ref in list(group.keys):
+                self._gone(ref)
+            return
         ref = self._ref_of(msg.childAddress)
-        if ref is not None and self.fleet is not None:
-            del self.addresses[ref]  # Thespian may report the exit twice: once is enough
+        if ref is not None:
+            self._gone(ref)
+
+    def receiveMsg_ComponentGone(self, msg: ComponentGone, sender):
+        """A CSC actor stopped hosting a component (told to, or it failed there)."""
+        group = next((g for g in self.groups if g.address == sender), None)
+        if group is None:
+            return
+        ref = next((r for r, k in group.keys.items() if k == msg.key), None)
+        if ref is not None:
+            if msg.reason:
+                log.warning("%s %s", msg.key, msg.reason)
+            self._gone(ref)
+        if not group.keys:  # nothing left in that process: end it
+            self.groups.remove(group)
+            self.send(group.address, ActorExitRequest())
+
+    def _gone(self, ref: int) -> None:
+        """A child incarnation ended: forget it and tell the fleet (once)."""
+        if self.addresses.pop(ref, None) is None:
+            return  # Thespian may report an exit twice: once is enough
+        group = self.group_of.pop(ref, None)
+        if group is not None:
+            group.keys.pop(ref, None)
+        if self.fleet is not None:
             self._run(self.fleet.child_exited(ref, self.now()))
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
@@ -138,6 +179,10 @@ class Factory(ActorTypeDispatcher):
         if self.fleet is None:
             return
         ref = self._ref_of(sender)
+        group = next((g for g in self.groups if g.address == sender), None)
+        if group is not None:  # a CSC actor answers for one of its components
+            key = msg.status.get("key")
+            ref = next((r for r, k in group.keys.items() if k == key), None)
         if msg.request_id == PING:
             if ref is not None:
                 self._run(self.fleet.pong(ref, self.now()))
@@ -166,11 +211,10 @@ class Factory(ActorTypeDispatcher):
     def _do(self, cmd) -> None:
         cfg = self.config
         if isinstance(cmd, core.SpawnCSC):
-            # Children are forked: objects the collector never visits stay on pages shared
-            # with them instead of being copied into every CSC actor.
-            gc.freeze()
-            address = self.createActor(CSCActor, targetActorRequirements=on_host(cmd.host))
-            self.addresses[cmd.ref] = address
+            group = self._group_for(cmd.host, cmd.manager)
+            group.keys[cmd.ref] = cmd.component.key
+            self.group_of[cmd.ref] = group
+            address = self.addresses[cmd.ref] = group.address
             related = self.interfaces.related(kind_of(cmd.component.name).related)
             info = self.interfaces.info(cmd.component)
             manager = self.addresses[cmd.manager]
@@ -184,16 +228,26 @@ class Factory(ActorTypeDispatcher):
             start = cfg.manager_client_start(cmd.url, cmd.own, self.myAddress, cmd.default_url)
             self.send(address, start)
         elif isinstance(cmd, core.StopChild):
-            self._tell(cmd.ref, ActorExitRequest())
+            group = self.group_of.get(cmd.ref)
+            if group is not None:
+                self._tell(cmd.ref, StopComponent(group.keys[cmd.ref]))
+            else:
+                self._tell(cmd.ref, ActorExitRequest())
         elif isinstance(cmd, core.Unregister):
             self._tell(cmd.manager, UnregisterCSC(cmd.key))
         elif isinstance(cmd, core.Repoint):
+            told: list[object] = []
             for ref in cmd.refs:
-                self._tell(ref, UseManagerClient(self.addresses[cmd.manager]))
+                if ref in self.group_of:
+                    self.group_of[ref].manager = cmd.manager
+                address = self.addresses.get(ref)
+                if address is not None and all(address != t for t in told):
+                    told.append(address)  # one message per process
+                    self.send(address, UseManagerClient(self.addresses[cmd.manager]))
         elif isinstance(cmd, core.Ping):
-            self._tell(cmd.ref, StatusRequest(PING))
+            self._tell(cmd.ref, StatusRequest(PING, self._key_of(cmd.ref)))
         elif isinstance(cmd, core.AskStatus):
-            self._tell(cmd.ref, StatusRequest(cmd.gather))
+            self._tell(cmd.ref, StatusRequest(cmd.gather, self._key_of(cmd.ref)))
         elif isinstance(cmd, core.ArmTimer):
             self._arm(cmd.at)
         elif isinstance(cmd, core.Reply):
@@ -208,6 +262,25 @@ class Factory(ActorTypeDispatcher):
         if isinstance(message, core.Rebalanced):
             return Rebalanced(message.moves)
         return Stopped()
+
+    def _group_for(self, host: str, manager: int) -> Group:
+        """A CSC actor process on ``host`` streaming to ``manager`` with room for one more
+        component, started if there is none."""
+        size = max(1, self.config.components_per_actor)
+        for g in self.groups:
+            if g.host == host and g.manager == manager and len(g.keys) < size:
+                return g
+        # Children are forked: objects the collector never visits stay on pages shared
+        # with them instead of being copied into every CSC actor.
+        gc.freeze()
+        address = self.createActor(CSCActor, targetActorRequirements=on_host(host))
+        group = Group(address, host, manager)
+        self.groups.append(group)
+        return group
+
+    def _key_of(self, ref: int) -> str | None:
+        group = self.group_of.get(ref)
+        return group.keys.get(ref) if group is not None else None
 
     def _tell(self, ref: int, message: object) -> None:
         address = self.addresses.get(ref)

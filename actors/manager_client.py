@@ -106,7 +106,7 @@ class ManagerClient(ActorTypeDispatcher):
         if self.link is not None and self.link.pipe_address:
             self.send(sender, FramePipe(self.link.pipe_address))  # else: sent once it listens
         if self.link is not None and self.link.connected:
-            self.send(sender, ManagerConnected())
+            self.send(sender, ManagerConnected(msg.key))
         return self._next()
 
     def receiveMsg_UnregisterCSC(self, msg: UnregisterCSC, sender):
@@ -136,8 +136,8 @@ class ManagerClient(ActorTypeDispatcher):
         for item in items:
             if item[0] == CONNECTED:
                 self.recorder.event("link-connected", now)
-                for address in self.addresses.values():
-                    self.send(address, ManagerConnected())
+                for key, address in self.addresses.items():
+                    self.send(address, ManagerConnected(key))
             elif item[0] == DISCONNECTED:
                 self.recorder.event("link-disconnected", now, item[1])
                 log.warning("manager connection lost: %s", item[1])
@@ -147,13 +147,13 @@ class ManagerClient(ActorTypeDispatcher):
             elif item[0] == FATAL:
                 self.recorder.event("link-fatal", now, item[1])
             elif item[0] == PIPE_READY:
-                for address in self.addresses.values():
+                for address in _unique(self.addresses.values()):
                     self.send(address, FramePipe(item[1]))
 
     def _route(self, requests) -> None:
         by_key, unrouted = self.routes.route(requests)
         for key, reqs in by_key.items():
-            self.send(self.addresses[key], Requests(tuple(reqs)))
+            self.send(self.addresses[key], Requests(tuple(reqs), key))
         if unrouted and self.factory is not None:
             self.send(self.factory, Requests(tuple(unrouted)))
 
@@ -173,3 +173,12 @@ class ManagerClient(ActorTypeDispatcher):
 
     def receiveUnrecognizedMessage(self, msg, sender):
         return self._next()
+
+
+def _unique(addresses) -> list:
+    """Each address once (a CSC actor hosting several components is registered under each)."""
+    out: list = []
+    for a in addresses:
+        if all(a != b for b in out):
+            out.append(a)
+    return out

@@ -44,6 +44,7 @@ class RunConfig:
     host_id: str = ""  # this host's id in the convention
     patterns: str = "*"  # components this host may run itself
     capacity: int = 1000  # most components this host runs itself
+    components_per_actor: int = 1  # components one CSC actor process hosts at most
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
     link_settings: LinkSettings = attrs.field(factory=LinkSettings)
@@ -148,6 +149,21 @@ class UseManagerClient:
 
 
 @attrs.frozen
+class StopComponent:
+    """Stop hosting this component (a CSC actor may host several, `--components-per-actor`)."""
+
+    key: str
+
+
+@attrs.frozen
+class ComponentGone:
+    """A CSC actor no longer hosts ``key``: it was told to stop, or it failed (``reason``)."""
+
+    key: str
+    reason: str = ""
+
+
+@attrs.frozen
 class Idle:
     """An on-demand CSC actor had no request for its idle timeout."""
 
@@ -183,17 +199,21 @@ class FramePipe:
 class ManagerConnected:
     """The websocket is (again) up: CSC actors re-send their cached events."""
 
+    key: str = ""  # the component ("": every component of the actor)
+
 
 @attrs.frozen
 class Requests:
     """initial_state requests from the manager, for one CSC actor (or the Factory)."""
 
     requests: tuple[InitialStateRequest, ...]
+    key: str = ""  # the component they are for ("": the actor's only one)
 
 
 @attrs.frozen
 class StatusRequest:
     request_id: int = 0
+    key: str | None = None  # of a CSC actor: the component (None: its only one)
 
 
 @attrs.frozen

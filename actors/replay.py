@@ -86,8 +86,11 @@ class ReplayCSCActor(CSCActor):
     def _arm_timer(self, delay: float, token: int) -> None:
         pass  # the journal holds every wake-up the live actor had
 
-    def _polls_at(self, now: float) -> bool:
+    def _polls_at(self, member, now: float) -> bool:
         return True  # the journal holds what the live actor drained (nothing, if it did not)
+
+    def _stepped_by(self, kind: str, now: float, ready: list | None = None) -> list:
+        return list(self.members.values())  # each recorded wake-up stepped this component
 
     def receiveMsg_ReplayInput(self, msg: ReplayInput, sender):
         self.virtual_now = msg.t

@@ -78,6 +78,11 @@ def add_log_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: Components per CSC actor process unless --components-per-actor says otherwise
+#: (docs/benchmarks.md, "Components per actor").
+DEFAULT_PER_ACTOR = 1
+
+
 def add_run_options(p: argparse.ArgumentParser, components: bool = True) -> None:
     if components:  # run_love_producer takes them as positional arguments
         p.add_argument(
@@ -125,6 +130,15 @@ def add_run_options(p: argparse.ArgumentParser, components: bool = True) -> None
         type=float,
         default=10.0,
         help="maximum frames per second per telemetry stream, 0 = no limit (default 10)",
+    )
+    p.add_argument(
+        "--components-per-actor",
+        type=int,
+        default=DEFAULT_PER_ACTOR,
+        metavar="N",
+        help="components one CSC actor process hosts at most; each keeps its own state "
+        "machine, source and journal, and a component that fails restarts alone "
+        f"(default {DEFAULT_PER_ACTOR}; 1: a process each)",
     )
     p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
     p.add_argument(

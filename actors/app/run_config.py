@@ -225,6 +225,10 @@ def check_options(args: argparse.Namespace) -> list[str]:
     problems = []
     if args.telemetry_rate < 0:
         problems.append(f"--telemetry-rate must be >= 0 (0: no limit), not {args.telemetry_rate:g}")
+    if args.components_per_actor < 1:
+        problems.append(
+            f"--components-per-actor must be 1 or more, not {args.components_per_actor}"
+        )
     if args.idle_timeout <= 0:
         problems.append(f"--idle-timeout must be > 0 seconds, not {args.idle_timeout:g}")
     return problems
@@ -293,6 +297,7 @@ def build_run_config(args: argparse.Namespace, env=os.environ):
         on_demand=args.on_demand,
         on_demand_names=on_demand_names,
         idle_timeout=args.idle_timeout,
+        components_per_actor=args.components_per_actor,
         max_message_bytes=0 if args.one_frame_per_message else 512 * 1024,
         record=record,
         link_settings=link_settings(

@@ -68,6 +68,7 @@ SCALARS: dict[str, tuple[str, Check]] = {
     "xml_dir": ("xml_dir", _text),
     "on_demand": ("on_demand", _text),
     "idle_timeout": ("idle_timeout", _number(0, strict=True)),
+    "components_per_actor": ("components_per_actor", _integer(1)),
     "telemetry_rate": ("telemetry_rate", _number(0)),
     "seed": ("seed", _integer(0)),
     "admin_port": ("admin_port", _integer(0)),

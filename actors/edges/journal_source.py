@@ -53,6 +53,7 @@ class JournalFileSource(PolledSource):
         self.start_time = start_time
         # Recorded times, made relative to the first record and rescaled to this run's clock.
         self._items = deque((t - t0, s) for t, s in items)
+        self._events = deque(off for off, s in self._items if s.kind == "event")
 
     def drain(self, now: float) -> list[Sample]:
         if self._closed:
@@ -63,7 +64,14 @@ class JournalFileSource(PolledSource):
             offset, sample = self._items.popleft()
             t = self.start_time + (offset / self.speed if self.speed > 0 else 0.0)
             out.append(attrs.evolve(sample, rcv_time=min(t, now)))
+        while self._events and self._events[0] <= elapsed:
+            self._events.popleft()
         return self._remember(out)
+
+    def event_due(self, t: float) -> float | None:
+        if self._closed or self.speed <= 0 or not self._events:
+            return None
+        return max(t, self.start_time + self._events[0] / self.speed)
 
     def command(self, cmd: SalCommand, now: float) -> None:
         pass  # what the command caused, if anything, is already in the journal

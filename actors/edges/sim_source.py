@@ -38,6 +38,10 @@ class SimSource(PolledSource):
         due_after = getattr(self.sim, "due_after", None)  # the generic simulator knows
         return None if self._closed or due_after is None else due_after(t, span)
 
+    def event_due(self, t: float) -> float | None:
+        event_due_after = getattr(self.sim, "event_due_after", None)
+        return None if self._closed or event_due_after is None else event_due_after(t)
+
     def command(self, cmd: SalCommand, now: float) -> None:
         if hasattr(self.sim, "command") and not self._closed:
             self.sim.command(cmd, now)

@@ -49,6 +49,11 @@ class PolledSource:
         (``love_producer.link.poll_schedule``)."""
         return None
 
+    def event_due(self, t: float) -> float | None:
+        """When the next event (heartbeats aside) is due at or after ``t``, if known: the
+        actor drains then as well, so events go out on arrival."""
+        return None
+
     def latest(self, kind: str, topic: str) -> dict | None:
         return self._latest.get((kind, topic))
 

@@ -75,9 +75,17 @@ class PollSchedule:
             self.last_poll = max(self.poll_at, now - self.min_interval)
 
     def plan(
-        self, due_after: Callable[[float, float], float | None], heartbeat_due: float
+        self,
+        due_after: Callable[[float, float], float | None],
+        heartbeat_due: float,
+        event_due: float | None = None,
     ) -> float:
-        """Time of the next drain, after the last one (see `next_poll` for ``due_after``)."""
+        """Time of the next drain, after the last one (see `next_poll` for ``due_after``).
+
+        ``event_due``, when the source knows it, is the next event's time: an extra drain
+        then sends the event on arrival (it does not move the polls)."""
         self.poll_at = next_poll(self.last_poll, self.min_interval, due_after)
         self.drain_at = min(self.poll_at, heartbeat_due)
+        if event_due is not None:
+            self.drain_at = min(self.drain_at, event_due + SLACK)
         return self.drain_at

@@ -388,6 +388,8 @@ class SimulatedComponent:
             rng = self._rng("event", topic.name)
             values = topic_generator(plan.user, rng)
             self._streams.append(_Random(plan, values, rng, start, lo, hi))
+        skip = {id(x) for x in telemetry} | {id(self._heartbeat)}
+        self._event_streams = [x for x in self._streams if id(x) not in skip]
 
     # --- construction -------------------------------------------------------------------
 
@@ -508,6 +510,16 @@ class SimulatedComponent:
         if due == math.inf and self._heartbeat is not None:
             due = self._heartbeat.due_after(t, math.inf)
         return due
+
+    def event_due_after(self, t: float) -> float:
+        """When the next event other than a heartbeat is due, at or after ``t`` (inf: none).
+
+        A reader drains then too, so an event goes out when it is sent instead of waiting for
+        the next telemetry drain (heartbeats have drains of their own, their windows' ends).
+        """
+        if not self._started:
+            return max(self.start_time, t)
+        return min((x.due_after(t) for x in self._event_streams), default=math.inf)
 
     def advance(self, now: float) -> list[Sample]:
         """Samples with send time ``<= now`` not returned before, sorted by time."""

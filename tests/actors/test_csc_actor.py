@@ -15,15 +15,10 @@ from love_producer.wire.frames import Frame
 FRAME = Frame("telemetry", "ATDome", 0, "position", '{"a":1}')
 
 
-class Stub:
-    def take_commands(self) -> list:
-        return []
-
-
 @pytest.fixture
 def actor():
     a = CSCActor()
-    a.key, a.mc, a.state = "ATDome:0", "mc", Stub()
+    a.mc = "mc"
     a.sent, a.clock = [], 100.0
     a.send = lambda to, msg: a.sent.append(msg)
     a.now = lambda: a.clock
