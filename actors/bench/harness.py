@@ -161,6 +161,9 @@ def _window_figures(report: dict, work: Workload, startup: float, missing: int) 
         "p99_ms": lat["p99_ms"],
         "max_ms": lat["max_ms"],
         "timed_frames": lat["count"],
+        "event_p50_ms": report["event_latency"]["p50_ms"],
+        "event_p99_ms": report["event_latency"]["p99_ms"],
+        "timed_events": report["event_latency"]["count"],
         "startup_s": startup,
         "components_not_streaming": missing,
         "frames": report["frames"],
@@ -252,6 +255,15 @@ def _measure_ours(
     return m
 
 
+def per_actor(args: argparse.Namespace) -> int:
+    """Components per CSC actor process in this run."""
+    if args.components_per_actor is not None:
+        return args.components_per_actor
+    from actors.app.options import DEFAULT_PER_ACTOR
+
+    return DEFAULT_PER_ACTOR
+
+
 def run_ours(work: Workload, args: argparse.Namespace) -> dict:
     """The actor path: running_system with the sim source, into a fresh sink."""
     password = secrets.token_urlsafe(12)
@@ -274,6 +286,7 @@ def run_ours(work: Workload, args: argparse.Namespace) -> dict:
             related=work.related,
             xml_dir=work.xml_dir,
             record=record,
+            components_per_actor=per_actor(args),
         )
         t0 = time.time()
         existing = all_pids()
@@ -395,6 +408,8 @@ def table(ours: dict, base: dict | None, max_rate: float = 10.0) -> str:
         ("latency p50 (ms)", "p50_ms"),
         ("latency p99 (ms)", "p99_ms"),
         ("latency max (ms)", "max_ms"),
+        ("event latency p50 (ms)", "event_p50_ms"),
+        ("event latency p99 (ms)", "event_p99_ms"),
         ("dropped (outbox)", "dropped"),
         ("coalesced (state machines)", ("drops", "coalesced")),
         ("telemetry replaced in outbox", ("drops", "telemetry_replaced")),

@@ -55,6 +55,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         help="offered load multiplier between --saturate steps (default 1.5)",
     )
     p.add_argument("--max-steps", type=int, default=8, help="--saturate steps at most")
+    p.add_argument(
+        "--components-per-actor",
+        type=int,
+        default=None,
+        metavar="N",
+        help="components per CSC actor process (default: start's default)",
+    )
     p.add_argument("--xml-dir", help="a ts_xml sal_interfaces folder (default: built-in)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(

@@ -70,7 +70,8 @@ def actor_processes(status: dict) -> dict[str, list[int]]:
     """Pids of the actor system by kind, from the Factory's status."""
     factory = status["pid"]
     manager = status.get("manager", {}).get("pid")
-    cscs = [c["pid"] for c in status.get("components", []) if "pid" in c]
+    # A CSC actor process may host several components: each pid once.
+    cscs = sorted({c["pid"] for c in status.get("components", []) if "pid" in c})
     admin = parent(factory)
     kinds: dict[str, list[int]] = {
         "csc": cscs,

@@ -60,6 +60,7 @@ class SinkCounters:
         self.untimed = 0
         self.bad = 0
         self.latencies: list[float] = []
+        self.event_latencies: list[float] = []  # of events (heartbeats are untimed)
 
     def feed(self, text: str | bytes, now: float) -> None:
         self.messages += 1
@@ -105,7 +106,10 @@ class SinkCounters:
             self.repeats += 1
             return
         self.last_seq[key] = seq
-        self.latencies.append(now - (value - TAI_MINUS_UTC))
+        latency = now - (value - TAI_MINUS_UTC)
+        self.latencies.append(latency)
+        if key[0] == "event":
+            self.event_latencies.append(latency)
 
     def report(self, now: float) -> dict:
         return {
@@ -120,6 +124,7 @@ class SinkCounters:
             "untimed": self.untimed,
             "bad": self.bad,
             "latency": summarize_latencies(self.latencies).as_dict(),
+            "event_latency": summarize_latencies(self.event_latencies).as_dict(),
         }
 
 

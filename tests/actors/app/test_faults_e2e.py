@@ -49,12 +49,19 @@ def stop_all(*procs: Proc | None) -> None:
 
 
 @contextmanager
-def streaming(manager: ManagerEndpoint, admin_port: int, *components: str, timeout: float = 60):
+def streaming(
+    manager: ManagerEndpoint,
+    admin_port: int,
+    *components: str,
+    timeout: float = 60,
+    options: tuple[str, ...] = (),
+):
     """``love-actors start`` of simulated ``components`` streaming to ``manager``; stopped
     (and the manager closed) on exit, whatever happened."""
     producer = Proc(
         "start", "--components", *components, "--source", "sim", "--manager-url",
-        manager.url, "--admin-port", str(admin_port), env={"PROCESS_CONNECTION_PASS": PASSWORD},
+        manager.url, "--admin-port", str(admin_port), *options,
+        env={"PROCESS_CONNECTION_PASS": PASSWORD},
     )  # fmt: skip
     try:
         producer.wait_for_line(" streaming to ", timeout=timeout)
@@ -328,6 +335,46 @@ def test_a_killed_manager_client_or_csc_actor_is_back_alone_and_no_event_is_lost
         )
         assert assert_no_event_lost(manager.frames) >= 5
         assert status_detail(admin_port)["manager"]["events_dropped"] == 0
+
+
+def test_components_sharing_a_process_come_back_together_and_the_other_processes_stay():
+    """--components-per-actor 2 with four components: two CSC actor processes. SIGKILL of
+    the one hosting ATDome brings ATDome and its partner back in a new process; the other
+    process keeps its pid, and no event stream has a gap."""
+    manager = RecordingManager()
+    admin_port = free_port()
+    four = ("ATDome", "ATMCS", "Test:1", "Test:2")
+    with streaming(manager, admin_port, *four, options=("--components-per-actor", "2")):
+        st = status_detail(admin_port)
+        pids = {c["key"]: c["pid"] for c in st["components"]}
+        assert len(pids) == 4 and len(set(pids.values())) == 2, pids
+        victim = pids["ATDome:0"]
+        partners = {k for k, p in pids.items() if p == victim}
+        assert len(partners) == 2
+        other = (set(pids.values()) - {victim}).pop()
+        killed = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+
+        def back() -> bool:
+            d = status_detail(admin_port)
+            now = {c["key"]: c.get("pid") for c in d["components"]}
+            return all(now.get(k) not in (None, victim) for k in partners)
+
+        wait_until(back, 60, interval=0.2, what="both components in a new process")
+        for key in partners:
+            csc = key.split(":")[0]
+            wait_until(
+                lambda c=csc: any(
+                    t > killed and e.get("csc") == c for t, e in list(manager.frames)
+                ),
+                30,
+                what=f"{key} frames again",
+            )
+        d = status_detail(admin_port)
+        now = {c["key"]: c["pid"] for c in d["components"]}
+        assert {now[k] for k in now if k not in partners} == {other}, "the other process restarted"
+        assert len({now[k] for k in partners}) == 1  # still together, in one new process
+        assert assert_no_event_lost(manager.frames) >= 2
 
 
 TWENTY = (

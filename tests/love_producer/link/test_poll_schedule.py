@@ -58,3 +58,15 @@ def test_heartbeat_window_close_drains_without_moving_the_schedule() -> None:
     assert sched.drains_at(10.05)
     sched.drained(10.05)
     assert sched.plan(_grid, heartbeat_due=12.05) == pytest.approx(10.1 + SLACK)
+
+
+def test_an_event_due_between_polls_is_drained_on_arrival_without_moving_the_polls() -> None:
+    sched = PollSchedule(0.1)
+    sched.drained(10.0)
+    assert sched.plan(_grid, heartbeat_due=12.0, event_due=10.031) == pytest.approx(10.031 + SLACK)
+    assert sched.drains_at(10.031 + SLACK)
+    sched.drained(10.031 + SLACK)  # the event's drain, before the poll
+    # the poll grid is where it was: the next drain is the poll at 10.1
+    assert sched.plan(_grid, heartbeat_due=12.0) == pytest.approx(10.1 + SLACK)
+    # an event due after the poll leaves the poll first
+    assert sched.plan(_grid, heartbeat_due=12.0, event_due=10.5) == pytest.approx(10.1 + SLACK)

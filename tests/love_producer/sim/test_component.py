@@ -249,6 +249,22 @@ def test_component_events_at_random_intervals() -> None:
         assert len(set(gaps)) > 1
 
 
+def test_event_due_after_names_the_time_of_the_next_event_and_never_a_heartbeat() -> None:
+    # A reader that drains at each of these times gets every event the moment it is due.
+    comp = SimulatedComponent(atdome(), 0, 2, START, SimSettings(event_interval=(1.0, 2.0)))
+    comp.advance(START)
+    t, seen = START, []
+    for _ in range(20):
+        due = comp.event_due_after(t)
+        got = [s for s in comp.advance(due) if s.kind == "event"]
+        assert got, f"nothing due at {due}"
+        assert all(s.topic != "heartbeat" or s.rcv_time <= due for s in got)
+        assert max(s.rcv_time for s in got if s.topic != "heartbeat") == pytest.approx(due)
+        seen += [s.rcv_time for s in got if s.topic != "heartbeat"]
+        t = due
+    assert seen == sorted(seen) and len(seen) >= 20
+
+
 def test_never_commands() -> None:
     samples = SimulatedComponent(atdome(), 0, 2, START).advance(START + 100)
     assert {s.kind for s in samples} == {"telemetry", "event"}
