@@ -36,6 +36,7 @@ from actors.messages import (
     ManagerConnected,
     RegisterCSC,
     Requests,
+    SetLoad,
     StartCSC,
     StatusReply,
     StatusRequest,
@@ -365,6 +366,15 @@ class CSCActor(ActorTypeDispatcher):
         status["pid"] = os.getpid()
         status["in_process"] = len(self.members)
         self.send(sender, StatusReply(msg.request_id, "csc", status))
+        return self._next()
+
+    def receiveMsg_SetLoad(self, msg: SetLoad, sender):
+        """Benchmarks: simulated sources change their telemetry rates."""
+        for m in self.members.values():
+            rescale = getattr(m.source, "set_rate_scale", None)
+            if rescale is not None:
+                rescale(msg.rate_scale)
+            self._touched.add(m.key)
         return self._next()
 
     def receiveUnrecognizedMessage(self, msg, sender):

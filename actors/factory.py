@@ -31,10 +31,12 @@ from actors.manager_client import ManagerClient
 from actors.messages import (
     ComponentGone,
     Idle,
+    LoadSet,
     Rebalance,
     Rebalanced,
     Requests,
     RunConfig,
+    SetLoad,
     Started,
     StartFactory,
     StatusReply,
@@ -188,6 +190,11 @@ class Factory(ActorTypeDispatcher):
                 self._run(self.fleet.pong(ref, self.now()))
         else:
             self._run(self.fleet.status_reply(msg.request_id, ref, msg.kind, msg.status))
+
+    def receiveMsg_SetLoad(self, msg: SetLoad, sender):
+        for g in self.groups:
+            self.send(g.address, msg)
+        self.send(sender, LoadSet(len(self.groups)))
 
     def receiveMsg_StopAll(self, msg: StopAll, sender):
         fleet = self.fleet or Fleet(FleetConfig())

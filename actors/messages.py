@@ -224,6 +224,20 @@ class StatusReply:
 
 
 @attrs.frozen
+class SetLoad:
+    """Benchmarks only: simulated sources multiply their telemetry rates by ``rate_scale``
+    (``bench --overload``). The Factory forwards it to every CSC actor and answers with the
+    number of processes told."""
+
+    rate_scale: float
+
+
+@attrs.frozen
+class LoadSet:
+    processes: int
+
+
+@attrs.frozen
 class StopAll:
     """Ask the Factory to stop every actor it started; it answers `Stopped`."""
 

@@ -131,7 +131,18 @@ async def run(config: dict) -> dict:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_reader(sys.stdin.fileno(), lambda: sys.stdin.readline() or stop.set())
+    sources: list[SimSource] = []
+
+    def command() -> None:
+        """A line on stdin: ``scale X`` changes the telemetry rates; the end of stdin stops."""
+        line = sys.stdin.readline()
+        if not line:
+            stop.set()
+        elif line.startswith("scale "):
+            for source in sources:
+                source.set_rate_scale(float(line.split()[1]))
+
+    loop.add_reader(sys.stdin.fileno(), command)
     url = with_password(config["url"], config["password"])
     async with connect(url, max_size=None, compression=None, ping_interval=None) as ws:
         lock = asyncio.Lock()
@@ -151,6 +162,7 @@ async def run(config: dict) -> dict:
                     )
                 )
             source = SimSource(cid, infos[cid], source_config, start)
+            sources.append(source)
             producers.append(UpstreamProducer(cid, infos[cid], source, ws, lock))
         tasks = [asyncio.create_task(p.run(poll, start)) for p in producers]
         await stop.wait()
@@ -185,6 +197,11 @@ class BaselineProcess:
                 pass
         else:
             self.popen.wait()
+
+    def set_rate_scale(self, scale: float) -> None:
+        """Multiply the telemetry rates (from their base) by ``scale`` from now on."""
+        self.popen.stdin.write(f"scale {scale}\n")
+        self.popen.stdin.flush()
 
     def __enter__(self) -> BaselineProcess:
         return self

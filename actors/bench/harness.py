@@ -569,6 +569,8 @@ def run_bench(args: argparse.Namespace) -> int:
 def _run_bench(args: argparse.Namespace) -> int:
     max_rate = args.max_rate if args.max_rate is not None else (0.0 if args.saturate else 10.0)
     started = time.monotonic()
+    if args.overload:
+        return _run_overload(args, max_rate, started)
     try:
         if args.saturate:
             result = run_saturate(args, max_rate)
@@ -597,16 +599,7 @@ def _run_bench(args: argparse.Namespace) -> int:
         print(f"throughput ratio (ours / baseline): {_fmt(out['throughput_ratio'])}")
     out["command"] = "love-actors bench " + shlex.join(sys.argv[1:]) if sys.argv else ""
     out["machine"] = machine()
-    out["settings"] = {
-        "components": args.components,
-        "duration": args.duration,
-        "warmup": args.warmup,
-        "rate_scale": args.rate_scale,
-        "max_rate": max_rate,
-        "saturate": args.saturate,
-        "xml_dir": args.xml_dir,
-        "seed": args.seed,
-    }
+    out["settings"] = _settings(args, max_rate)
     out["bench_seconds"] = time.monotonic() - started
     if args.json:
         with open(args.json, "w") as f:
@@ -614,6 +607,43 @@ def _run_bench(args: argparse.Namespace) -> int:
     leftovers = [p for p in out.get("pids", []) + (base or {}).get("pids", []) if alive(p)]
     if leftovers:
         print(f"bench: warning: processes still alive: {leftovers}", file=sys.stderr)
+    return 0
+
+
+def _settings(args: argparse.Namespace, max_rate: float) -> dict:
+    return {
+        "components": args.components,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "rate_scale": args.rate_scale,
+        "max_rate": max_rate,
+        "saturate": args.saturate,
+        "overload": args.overload,
+        "components_per_actor": per_actor(args),
+        "xml_dir": args.xml_dir,
+        "seed": args.seed,
+    }
+
+
+def _run_overload(args: argparse.Namespace, max_rate: float, started: float) -> int:
+    from actors.bench.overload import run_overload  # it imports this module
+
+    if args.saturate:
+        print("love-actors bench: error: --overload and --saturate exclude each other",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        out = run_overload(args, max_rate)
+    except (CatalogError, ValueError) as e:
+        print(f"love-actors bench: error: {e}", file=sys.stderr)
+        return 2
+    out["command"] = "love-actors bench " + shlex.join(sys.argv[1:]) if sys.argv else ""
+    out["machine"] = machine()
+    out["settings"] = _settings(args, max_rate)
+    out["bench_seconds"] = time.monotonic() - started
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(_clean(out), f, indent=2)
     return 0
 
 

@@ -49,6 +49,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         help="raise the offered load step by step until p99 > 100 ms or drops",
     )
     p.add_argument(
+        "--overload",
+        action="store_true",
+        help="phases of --duration s each: sustained, 2x load, two CPU hogs, normal again "
+        "(actors.bench.overload)",
+    )
+    p.add_argument(
         "--step-factor",
         type=float,
         default=1.5,

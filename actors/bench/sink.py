@@ -61,6 +61,10 @@ class SinkCounters:
         self.bad = 0
         self.latencies: list[float] = []
         self.event_latencies: list[float] = []  # of events (heartbeats are untimed)
+        self.seen_in_window: set[str] = set()
+        self.event_gaps = 0  # event seqNums skipped (each one an event that never arrived)
+        #: (second since the mark, latency) of every timed frame, for the p99 by second
+        self.timeline: list[tuple[int, float]] = []
 
     def feed(self, text: str | bytes, now: float) -> None:
         self.messages += 1
@@ -85,6 +89,7 @@ class SinkCounters:
             key = f"{csc}:{salindex}"
             if key not in self.first_seen:
                 self.first_seen[key] = now
+            self.seen_in_window.add(key)
             streams = entry["data"]
             self.frames += len(streams)
             self.frames_total += len(streams)
@@ -102,14 +107,18 @@ class SinkCounters:
             return
         seq = fields.get("private_seqNum")
         seq = (seq.get("value") if isinstance(seq, dict) else None, value)
-        if self.last_seq.get(key) == seq:
+        last = self.last_seq.get(key)
+        if last == seq:
             self.repeats += 1
             return
         self.last_seq[key] = seq
         latency = now - (value - TAI_MINUS_UTC)
         self.latencies.append(latency)
+        self.timeline.append((int(now - self.window_start), latency))
         if key[0] == "event":
             self.event_latencies.append(latency)
+            if last is not None and isinstance(seq[0], int) and isinstance(last[0], int):
+                self.event_gaps += max(0, seq[0] - last[0] - 1)
 
     def report(self, now: float) -> dict:
         return {
@@ -125,7 +134,24 @@ class SinkCounters:
             "bad": self.bad,
             "latency": summarize_latencies(self.latencies).as_dict(),
             "event_latency": summarize_latencies(self.event_latencies).as_dict(),
+            "event_gaps": self.event_gaps,
+            "seen": sorted(self.seen_in_window),
+            "p99_by_second_ms": p99_by_second(self.timeline),
         }
+
+
+def p99_by_second(timeline: list[tuple[int, float]]) -> list[float | None]:
+    """p99 latency (ms) of each whole second since the mark (None: nothing timed in it)."""
+    buckets: dict[int, list[float]] = {}
+    for second, latency in timeline:
+        buckets.setdefault(second, []).append(latency)
+    if not buckets:
+        return []
+    out: list[float | None] = []
+    for second in range(max(buckets) + 1):
+        values = buckets.get(second)
+        out.append(summarize_latencies(values).p99_ms if values else None)
+    return out
 
 
 async def _serve(password: str) -> None:

@@ -42,6 +42,14 @@ class SimSource(PolledSource):
         event_due_after = getattr(self.sim, "event_due_after", None)
         return None if self._closed or event_due_after is None else event_due_after(t)
 
+    def set_rate_scale(self, scale: float) -> None:
+        """Change the telemetry rates from now on (simulators that can; the others keep
+        theirs)."""
+        sim = getattr(self.sim, "generic", self.sim)  # ScriptQueue, Watcher: their generic part
+        rescale = getattr(sim, "set_rate_scale", None)
+        if rescale is not None:
+            rescale(scale)
+
     def command(self, cmd: SalCommand, now: float) -> None:
         if hasattr(self.sim, "command") and not self._closed:
             self.sim.command(cmd, now)

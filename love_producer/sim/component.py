@@ -258,6 +258,13 @@ class _Periodic:
             self.k += 1
             self.next_t = self.base + (self.offset + self.k * self.period)
 
+    def retime(self, period: float, offset: float) -> None:
+        """Go on at ``period`` on the grid ``base + offset + k * period``, from the first of
+        its times at or after the next sample's (the component's streams stay in step)."""
+        k = math.ceil((self.next_t - self.base - offset) / period - 1e-9)
+        self.period, self.offset, self.k = period, offset, max(k, 0)
+        self.next_t = self.base + (offset + self.k * period)
+
 
 class _Random:
     """A stream at random intervals (component-specific events)."""
@@ -390,6 +397,7 @@ class SimulatedComponent:
             self._streams.append(_Random(plan, values, rng, start, lo, hi))
         skip = {id(x) for x in telemetry} | {id(self._heartbeat)}
         self._event_streams = [x for x in self._streams if id(x) not in skip]
+        self._scale = settings.rate_scale
 
     # --- construction -------------------------------------------------------------------
 
@@ -510,6 +518,17 @@ class SimulatedComponent:
         if due == math.inf and self._heartbeat is not None:
             due = self._heartbeat.due_after(t, math.inf)
         return due
+
+    def set_rate_scale(self, scale: float) -> None:
+        """Multiply every telemetry rate by ``scale`` / the current scale, from each stream's
+        next sample on (the benchmark's load steps, ``bench --overload``)."""
+        if scale <= 0:
+            raise ValueError(f"rate scale must be > 0, not {scale}")
+        factor = self._scale / scale
+        for stream in self._telemetry_streams:
+            period = stream.period * factor
+            stream.retime(period, math.fmod(self._psi, period) or period)
+        self._scale = scale
 
     def event_due_after(self, t: float) -> float:
         """When the next event other than a heartbeat is due, at or after ``t`` (inf: none).

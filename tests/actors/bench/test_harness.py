@@ -107,3 +107,68 @@ def test_bench_smoke_tiny_run_gives_sane_figures_and_leaves_nothing(tmp_path, ca
     leftovers = [p for p in data["pids"] + base["pids"] if alive(p)]
     assert leftovers == []
     assert {p for p in descendants(os.getpid()) - before if alive(p)} == set()
+
+
+def test_sink_counts_event_seqnum_gaps_and_components_seen_in_the_window():
+    c = SinkCounters()
+
+    def event(seq: int, snd: float) -> str:
+        payload = {"private_sndStamp": {"value": snd}, "private_seqNum": {"value": seq}}
+        entry = {"csc": "ATDome", "salindex": 0, "data": {"azimuthState": [payload]}}
+        return json.dumps({"category": "event", "data": [entry]})
+
+    c.mark(100.0)
+    for seq, t in ((1, 137.0), (2, 137.1), (5, 137.2), (5, 137.2), (6, 138.5)):
+        c.feed(event(seq, t), 100.3 if t < 138 else 101.6)
+    r = c.report(102.0)
+    assert r["event_gaps"] == 2  # 3 and 4 never came; the repeated 5 is no gap
+    assert r["seen"] == ["ATDome:0"] and r["event_latency"]["count"] == 4
+    assert r["p99_by_second_ms"][0] == pytest.approx(298.0, abs=1.0)  # of 300, 200, 100 ms
+    assert r["p99_by_second_ms"][1] == pytest.approx(100.0, abs=1.0)
+    c.mark(102.0)
+    assert c.report(103.0)["seen"] == []
+
+
+def test_recovery_is_the_end_of_the_last_second_above_the_bound():
+    from actors.bench.overload import recover_seconds
+
+    assert recover_seconds([50.0, 40.0, 12.0, None, 11.0], 10.0) == 2.0  # bound: 20 ms
+    assert recover_seconds([9.0, 12.0], 10.0) == 0.0
+    assert recover_seconds([9.0, 45.0], 10.0) is None  # still slow at the end of the phase
+
+
+@pytest.mark.e2e
+def test_overload_smoke_every_phase_in_order_with_sane_figures_and_nothing_left(tmp_path, capsys):
+    before = descendants(os.getpid())
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    out = tmp_path / "overload.json"
+    args = parser.parse_args(
+        ["--overload", "--components", "3", "--duration", "2", "--warmup", "0.5"]
+        + ["--components-per-actor", "2", "--json", str(out)]
+    )
+    assert run_bench(args) == 0
+    printed = capsys.readouterr()
+    data = json.loads(out.read_text())
+    names = ["sustained", "2x load", "cpu hogs", "normal"]
+    for side in ("overload", "baseline_overload"):
+        phases = data[side]
+        assert [p["phase"] for p in phases] == names
+        ref = phases[0]["offered_per_s"]
+        assert ref > 0 and [p["offered_per_s"] / ref for p in phases] == [1, 2, 1, 1]
+        for p in phases:
+            assert p["delivered_per_s"] > 0
+            assert p["p50_ms"] <= p["p99_ms"]
+            assert isinstance(p["events_lost"], int) and p["events_lost"] >= 0
+            assert 0 <= p["not_streaming"] <= 3
+            assert p["telemetry_superseded"] is None or p["telemetry_superseded"] >= 0
+        assert [p["recover_s"] is not None for p in phases[:-1]] == [False] * 3
+        assert phases[-1]["recover_s"] is None or phases[-1]["recover_s"] >= 0
+    assert data["baseline_overload"][1]["telemetry_superseded"] == 0
+    assert data["components_per_actor"] == 2 and data["pss_total_mb"] > 0
+    assert data["settings"]["overload"] is True
+    for name in names:
+        assert f"ours     {name}" in printed.out and f"baseline {name}" in printed.out
+    assert "back to the normal p99 within 5 s" in printed.out
+    # the hogs and every process of the run are gone
+    assert {p for p in descendants(os.getpid()) - before if alive(p)} == set()

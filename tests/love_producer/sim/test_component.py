@@ -265,6 +265,35 @@ def test_event_due_after_names_the_time_of_the_next_event_and_never_a_heartbeat(
     assert seen == sorted(seen) and len(seen) >= 20
 
 
+def test_a_rate_change_while_running_doubles_the_telemetry_and_undoing_it_restores_the_grid():
+    comp = SimulatedComponent(atdome(), 0, 2, START)
+    untouched = SimulatedComponent(atdome(), 0, 2, START)
+
+    def telemetry(c, a: float, b: float) -> list[float]:
+        return [s.rcv_time for s in run_chunked_between(c, a, b) if s.kind == "telemetry"]
+
+    normal = len(telemetry(comp, START, START + 10))
+    comp.set_rate_scale(2.0)
+    doubled = len(telemetry(comp, START + 10, START + 20))
+    assert 1.9 * normal <= doubled <= 2.1 * normal
+    comp.set_rate_scale(1.0)
+    # back on the very times a never-changed component publishes at
+    later = telemetry(comp, START + 20, START + 30)
+    telemetry(untouched, START, START + 20)
+    expected = telemetry(untouched, START + 20, START + 30)
+    assert later[2:] == pytest.approx(expected[-len(later) + 2 :])
+    with pytest.raises(ValueError):
+        comp.set_rate_scale(0.0)
+
+
+def run_chunked_between(comp: SimulatedComponent, a: float, b: float, step: float = 0.1):
+    out, t = [], a
+    while t < b:
+        t = min(t + step, b)
+        out += comp.advance(t)
+    return out
+
+
 def test_never_commands() -> None:
     samples = SimulatedComponent(atdome(), 0, 2, START).advance(START + 100)
     assert {s.kind for s in samples} == {"telemetry", "event"}
