@@ -22,6 +22,11 @@ from love_producer.wire.requests import InitialStateRequest
 PROTOCOL_VERSION = 1
 
 
+#: Components one CSC actor process hosts unless --components-per-actor says otherwise
+#: (docs/benchmarks.md, "Components per actor process").
+DEFAULT_PER_ACTOR = 10
+
+
 @attrs.frozen
 class RunConfig:
     """Everything the Factory needs to run a host's share of the system."""
@@ -44,7 +49,7 @@ class RunConfig:
     host_id: str = ""  # this host's id in the convention
     patterns: str = "*"  # components this host may run itself
     capacity: int = 1000  # most components this host runs itself
-    components_per_actor: int = 1  # components one CSC actor process hosts at most
+    components_per_actor: int = DEFAULT_PER_ACTOR  # components one CSC actor process hosts
     version: int = PROTOCOL_VERSION
     record: RecordConfig | None = None
     link_settings: LinkSettings = attrs.field(factory=LinkSettings)

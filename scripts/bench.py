@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from actors.bench.harness import main
+from actors.bench.command import main
 
 if __name__ == "__main__":
     sys.exit(main())

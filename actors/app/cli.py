@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args)
     if args.command == "bench":
         # Optional: the benchmark harness is heavy and loaded to run a benchmark only.
-        from actors.bench.harness import run_bench
+        from actors.bench.command import run_bench
 
         return run_bench(args)
     commands = {

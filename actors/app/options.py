@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from actors.messages import DEFAULT_PER_ACTOR
+
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 
 
@@ -76,11 +78,6 @@ def add_log_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --log-level 10: also the debug lines of websockets and asyncio",
     )
-
-
-#: Components per CSC actor process unless --components-per-actor says otherwise
-#: (docs/benchmarks.md, "Components per actor").
-DEFAULT_PER_ACTOR = 1
 
 
 def add_run_options(p: argparse.ArgumentParser, components: bool = True) -> None:

@@ -33,7 +33,7 @@ import time
 import attrs
 
 from actors.bench.baseline import BaselineProcess
-from actors.bench.options import add_bench_arguments  # noqa: F401 (main uses it)
+from actors.bench.options import add_bench_arguments  # noqa: F401 (tests use it)
 from actors.bench.proc import (
     KINDS,
     actor_processes,
@@ -51,7 +51,7 @@ from actors.bench.stats import offered_load, per_thousand, ratio, summit_mix
 from actors.edges.catalog import Catalog, CatalogError
 from actors.edges.settings import RecordConfig, SourceConfig
 from actors.edges.sim_source import SimSource
-from actors.messages import RunConfig
+from actors.messages import DEFAULT_PER_ACTOR, RunConfig
 from actors.system import free_port, running_system
 from love_producer.interfaces.component_id import ComponentId, parse_components
 from love_producer.kinds import kind_of
@@ -259,8 +259,6 @@ def per_actor(args: argparse.Namespace) -> int:
     """Components per CSC actor process in this run."""
     if args.components_per_actor is not None:
         return args.components_per_actor
-    from actors.app.options import DEFAULT_PER_ACTOR
-
     return DEFAULT_PER_ACTOR
 
 
@@ -569,8 +567,6 @@ def run_bench(args: argparse.Namespace) -> int:
 def _run_bench(args: argparse.Namespace) -> int:
     max_rate = args.max_rate if args.max_rate is not None else (0.0 if args.saturate else 10.0)
     started = time.monotonic()
-    if args.overload:
-        return _run_overload(args, max_rate, started)
     try:
         if args.saturate:
             result = run_saturate(args, max_rate)
@@ -623,35 +619,3 @@ def _settings(args: argparse.Namespace, max_rate: float) -> dict:
         "xml_dir": args.xml_dir,
         "seed": args.seed,
     }
-
-
-def _run_overload(args: argparse.Namespace, max_rate: float, started: float) -> int:
-    from actors.bench.overload import run_overload  # it imports this module
-
-    if args.saturate:
-        print("love-actors bench: error: --overload and --saturate exclude each other",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    try:
-        out = run_overload(args, max_rate)
-    except (CatalogError, ValueError) as e:
-        print(f"love-actors bench: error: {e}", file=sys.stderr)
-        return 2
-    out["command"] = "love-actors bench " + shlex.join(sys.argv[1:]) if sys.argv else ""
-    out["machine"] = machine()
-    out["settings"] = _settings(args, max_rate)
-    out["bench_seconds"] = time.monotonic() - started
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(_clean(out), f, indent=2)
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="love-actors bench", description=__doc__.split("\n")[0])
-    add_bench_arguments(parser)
-    return run_bench(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,8 +20,11 @@ and components with no frame in the phase.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import secrets
+import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -29,16 +32,21 @@ import time
 from actors.bench.baseline import BaselineProcess
 from actors.bench.harness import (
     Workload,
+    _clean,
     _fmt,
     _kill_leftovers,
+    _settings,
     _status,
     _sum_status,
+    _terminate,
     _wait_streaming,
+    machine,
     per_actor,
     say,
 )
 from actors.bench.proc import actor_processes, all_pids, pss_mb
 from actors.bench.sink import SinkProcess
+from actors.edges.catalog import CatalogError
 from actors.edges.settings import SourceConfig
 from actors.messages import RunConfig, SetLoad
 from actors.system import free_port, running_system
@@ -294,3 +302,29 @@ def run_overload(args: argparse.Namespace, max_rate: float) -> dict:
 
 def extra(ph: dict) -> dict:
     return {"p99_by_second_ms": ph["p99_by_second_ms"]}
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``bench --overload``: run, print, write ``--json``; 0 on success, 2 for bad input."""
+    if args.saturate:
+        print("love-actors bench: error: --overload and --saturate exclude each other",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    max_rate = args.max_rate if args.max_rate is not None else 10.0
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        out = run_overload(args, max_rate)
+    except (CatalogError, ValueError) as e:
+        print(f"love-actors bench: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    out["command"] = "love-actors bench " + shlex.join(sys.argv[1:]) if sys.argv else ""
+    out["machine"] = machine()
+    out["settings"] = _settings(args, max_rate)
+    out["bench_seconds"] = time.monotonic() - started
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(_clean(out), f, indent=2)
+    return 0

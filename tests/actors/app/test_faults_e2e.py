@@ -296,7 +296,8 @@ def test_a_killed_manager_client_or_csc_actor_is_back_alone_and_no_event_is_lost
     processes keep their pids, and every event stream arrives in order without a gap."""
     manager = RecordingManager()
     admin_port = free_port()
-    with streaming(manager, admin_port, "ScriptQueue:1", "ATDome", "Test:1"):
+    one_each = ("--components-per-actor", "1")  # each component alone in its process
+    with streaming(manager, admin_port, "ScriptQueue:1", "ATDome", "Test:1", options=one_each):
         recoveries = []
         for _ in range(3):
             st = status_detail(admin_port)
@@ -391,7 +392,8 @@ def test_sigterm_with_20_components_exits_0_within_5_s_ten_times_leaving_nothing
         for _ in range(10):
             producer = Proc(
                 "start", "--components", *TWENTY, "--source", "sim", "--manager-url",
-                manager.url, "--admin-port", "0", env={"PROCESS_CONNECTION_PASS": PASSWORD},
+                manager.url, "--admin-port", "0", "--components-per-actor", "1",
+                env={"PROCESS_CONNECTION_PASS": PASSWORD},
             )  # fmt: skip
             try:
                 producer.wait_for_line(" streaming to ", timeout=90)

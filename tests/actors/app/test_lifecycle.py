@@ -93,7 +93,9 @@ def test_status_and_stop_without_a_system_fail_clearly():
         assert f"no love-actors system is running on admin port {port}" in result.stderr
 
 
-def start_producer(admin_port: int, *components: str, env: dict | None = None) -> Proc:
+def start_producer(
+    admin_port: int, *components: str, env: dict | None = None, per_actor: int | None = None
+) -> Proc:
     # No manager listens on port 9: the producer keeps retrying, which these tests ignore.
     proc = Proc(
         "start",
@@ -105,6 +107,7 @@ def start_producer(admin_port: int, *components: str, env: dict | None = None) -
         str(admin_port),
         "--components",
         *components,
+        *(("--components-per-actor", str(per_actor)) if per_actor else ()),
         env=env,
     )
     try:
@@ -127,7 +130,8 @@ def pids_by_key(st: dict) -> dict[str, int]:
 
 def test_a_dead_csc_actor_is_restarted_without_disturbing_the_others():
     admin_port = free_port()
-    proc = start_producer(admin_port, "ATDome", "MTHexapod:1", "ATMCS")
+    # One component per process: what one process's death disturbs is its own components.
+    proc = start_producer(admin_port, "ATDome", "MTHexapod:1", "ATMCS", per_actor=1)
     try:
 
         def all_three():

@@ -9,7 +9,9 @@ import os
 
 import pytest
 
-from actors.bench.harness import FIGURE_KEYS, add_bench_arguments, run_bench
+from actors.bench.command import run_bench
+from actors.bench.harness import FIGURE_KEYS, add_bench_arguments
+from actors.bench.overload import recover_seconds
 from actors.bench.proc import alive
 from actors.bench.sink import SinkCounters
 from actors.bench.stats import (
@@ -130,8 +132,6 @@ def test_sink_counts_event_seqnum_gaps_and_components_seen_in_the_window():
 
 
 def test_recovery_is_the_end_of_the_last_second_above_the_bound():
-    from actors.bench.overload import recover_seconds
-
     assert recover_seconds([50.0, 40.0, 12.0, None, 11.0], 10.0) == 2.0  # bound: 20 ms
     assert recover_seconds([9.0, 12.0], 10.0) == 0.0
     assert recover_seconds([9.0, 45.0], 10.0) is None  # still slow at the end of the phase
