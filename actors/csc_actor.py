@@ -92,6 +92,7 @@ class CSCActor(ActorTypeDispatcher):
         self.pipe_address: str | None = None  # the ManagerClient's pipe, to re-open after a break
         self.pipe_retry_at = 0.0
         self.pipe_breaks = 0
+        self.pipe_superseded = 0  # telemetry the pipes replaced while their reader was behind
 
     # Time comes from here only, so a journal can replace it.
     def now(self) -> float:
@@ -347,6 +348,7 @@ class CSCActor(ActorTypeDispatcher):
         unsent = self.pipe.take_unsent()
         self.pipe.close()
         self.pipe_dropped += self.pipe.dropped_frames
+        self.pipe_superseded += self.pipe.superseded
         self.pipe = None
         return unsent
 
@@ -360,6 +362,9 @@ class CSCActor(ActorTypeDispatcher):
         status = m.state.status() if m is not None else {}
         status["pipe_dropped"] = self.pipe_dropped + (self.pipe.dropped_frames if self.pipe else 0)
         status["pipe_breaks"] = self.pipe_breaks
+        status["pipe_superseded"] = self.pipe_superseded + (
+            self.pipe.superseded if self.pipe else 0
+        )
         status["events_resent"] = m.events_resent if m is not None else 0
         status["pipe_open"] = self.pipe is not None
         status["key"] = m.key if m is not None else (msg.key or "")

@@ -191,9 +191,12 @@ def _sum_status(status: dict | None) -> dict:
     }
     if not status:
         return out
+    pipes: dict[int, int] = {}  # per CSC actor process (each component repeats its figure)
     for c in status.get("components", []):
         out["samples_in"] += c.get("samples_in", 0)
         out["telemetry_coalesced"] += c.get("telemetry_coalesced", 0)
+        pipes[c.get("pid", 0)] = c.get("pipe_superseded", 0)
+    out["telemetry_coalesced"] += sum(pipes.values())
     manager = status.get("manager", {})
     for key in ("events_dropped", "telemetry_replaced", "frames_sent", "messages_sent"):
         out[key] += manager.get(key, 0)

@@ -33,8 +33,9 @@ HEADER = struct.Struct(">I")
 #: Per frame: salindex, then the byte lengths of category, csc, stream and payload.
 FRAME_HEADER = struct.Struct(">qHHHI")
 MAX_BATCH = 64 * 1024 * 1024
-#: Bytes a writer keeps while the reader is slow; past it, batches are dropped and counted.
-MAX_PENDING = 16 * 1024 * 1024
+#: Event frames a writer keeps while the reader is slow; past it, the oldest are dropped and
+#: counted (telemetry waits one frame per stream, the newest).
+MAX_WAITING_EVENTS = 20_000
 
 
 def encode_batch(frames: Iterable[Frame]) -> bytes:
@@ -124,10 +125,15 @@ async def serve(address: str, deliver: Callable[[list[Frame]], None]) -> asyncio
 class PipeWriter:
     """The CSC actor's end: non-blocking, never waits for the reader.
 
+    What the socket cannot take yet waits unencoded, in order, coalesced like the
+    ManagerClient's outbox: a telemetry frame replaces the waiting one of its stream (counted
+    in `superseded`); events all wait, at most `MAX_WAITING_EVENTS` (beyond it the oldest is
+    dropped and counted in `dropped_frames`). At most one encoded batch is in flight, so a
+    slow reader costs freshness, not memory.
+
     `send` returns False when the pipe is broken; the caller then takes the frames that did
     not reach the reader (`take_unsent`, the batch just given included) and falls back to
-    Thespian. Batches refused while more than `MAX_PENDING` bytes wait are counted in
-    `dropped_frames`.
+    Thespian.
     """
 
     def __init__(self, address: str) -> None:
@@ -139,34 +145,49 @@ class PipeWriter:
             self.sock.close()
             raise
         self.sock.setblocking(False)
-        self.pending = bytearray()
+        self.pending = bytearray()  # the batch in flight (what the socket has not taken)
         self.dropped_frames = 0
+        self.superseded = 0
         self.broken = False
         self.error: OSError | None = None  # why it broke
-        # Bytes queued and written since the start; (end offset, frames) of unsent batches.
-        self._queued = self._written = 0
-        self._batches: deque[tuple[int, list[Frame]]] = deque()
+        # What waits, in arrival order: telemetry under its stream's key (a newer frame
+        # replaces it and moves to the back), events under a number of their own.
+        self._waiting: dict[object, Frame] = {}
+        self._event_keys: deque[int] = deque()
+        self._event_no = 0
+        self._in_flight: list[Frame] = []
 
     def send(self, frames: list[Frame]) -> bool:
-        if self.broken:
-            self._batches.append((0, list(frames)))
-            return False
-        if frames:
-            if len(self.pending) > MAX_PENDING:
-                self.dropped_frames += len(frames)
+        waiting = self._waiting
+        for f in frames:
+            if f.category == "telemetry":
+                key = f.key
+                if waiting.pop(key, None) is not None:
+                    self.superseded += 1
+                waiting[key] = f
             else:
-                batch = encode_batch(frames)
-                self.pending += batch
-                self._queued += len(batch)
-                self._batches.append((self._queued, list(frames)))
+                if len(self._event_keys) >= MAX_WAITING_EVENTS:
+                    del waiting[self._event_keys.popleft()]
+                    self.dropped_frames += 1
+                self._event_no += 1
+                self._event_keys.append(self._event_no)
+                waiting[self._event_no] = f
+        if self.broken:
+            return False
         return self.flush()
 
     def flush(self) -> bool:
-        while self.pending and not self.broken:
+        while not self.broken:
+            if not self.pending:
+                if not self._waiting:
+                    return True
+                frames = self._take_waiting()
+                self.pending += encode_batch(frames)
+                self._in_flight = frames
             try:
                 n = self.sock.send(self.pending)
             except BlockingIOError:
-                return True  # the reader is behind: keep the rest for the next step
+                return True  # the reader is behind: what comes meanwhile waits, coalesced
             except OSError as e:
                 if e.errno in (errno.EAGAIN, errno.EINTR):
                     return True
@@ -174,15 +195,25 @@ class PipeWriter:
                 self.close()
                 return False
             del self.pending[:n]
-            self._written += n
-            while self._batches and self._batches[0][0] <= self._written:
-                self._batches.popleft()
-        return not self.broken
+            if not self.pending:
+                self._in_flight = []
+        return False
+
+    def _take_waiting(self) -> list[Frame]:
+        frames = list(self._waiting.values())
+        self._waiting.clear()
+        self._event_keys.clear()
+        return frames
+
+    @property
+    def waiting(self) -> int:
+        """Frames not handed to the socket yet (the batch in flight aside)."""
+        return len(self._waiting)
 
     def take_unsent(self) -> list[Frame]:
-        """Frames of the batches the reader did not get whole, oldest first (once)."""
-        frames = [f for _, batch in self._batches for f in batch]
-        self._batches.clear()
+        """Frames the reader did not get whole (the batch in flight, then what waits), once."""
+        frames = self._in_flight + self._take_waiting()
+        self._in_flight = []
         return frames
 
     def close(self) -> None:

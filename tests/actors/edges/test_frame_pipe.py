@@ -114,18 +114,46 @@ def test_a_broken_pipe_hands_back_what_the_reader_did_not_get() -> None:
     writer.close()
 
 
-def test_a_reader_that_stops_reading_makes_the_writer_drop_and_count(monkeypatch) -> None:
-    monkeypatch.setattr(frame_pipe, "MAX_PENDING", 64 * 1024)
+def test_a_reader_that_stops_reading_costs_freshness_not_memory() -> None:
+    """Behind a reader that never reads, telemetry waits one frame per stream (the newest),
+    the socket holds at most one batch in flight, and the writer never blocks or breaks."""
     address, server = listener()
     writer = PipeWriter(address)
     peer, _ = server.accept()  # accepts, never reads
-    big = [Frame("telemetry", "ESS", 1, "x", '"' + "a" * 60_000 + '"')]
-    sent = 0
-    while writer.dropped_frames == 0 and sent < 10_000:
-        assert writer.send(big)  # never blocks, never breaks
-        sent += 1
-    assert writer.dropped_frames == 1
-    assert len(writer.pending) <= frame_pipe.MAX_PENDING + len(encode_batch(big))
+    payload = '"' + "a" * 60_000 + '"'
+    for i in range(2_000):  # 120 MB offered on two streams
+        stream = "x" if i % 2 else "y"
+        assert writer.send([Frame("telemetry", "ESS", 1, stream, payload[:-1] + f'{i}"')])
+    assert writer.waiting == 2 and writer.dropped_frames == 0
+    assert writer.superseded >= 1_900  # all but the few the socket buffers took
+    assert len(writer.pending) <= len(
+        encode_batch([Frame("telemetry", "ESS", 1, "x", payload)] * 2)
+    )
+    unsent = writer.take_unsent()
+    assert [f.payload[-5:] for f in unsent[-2:]] == ['1998"', '1999"']  # the newest of each
+    writer.close()
+    peer.close()
+    server.close()
+
+
+def test_events_behind_a_stalled_reader_wait_in_order_and_past_the_bound_are_counted(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(frame_pipe, "MAX_WAITING_EVENTS", 50)
+    address, server = listener()
+    writer = PipeWriter(address)
+    peer, _ = server.accept()
+    big = "[" + '"' + "b" * 60_000 + '"' + "]"
+    events = [Frame("event", "ATDome", 0, "e", big[:-1] + f",{i}]") for i in range(400)]
+    for e in events:
+        assert writer.send([e])
+    assert writer.waiting == 50 and writer.superseded == 0
+    assert writer.dropped_frames > 0
+    unsent = writer.take_unsent()
+    kept = [int(f.payload.rsplit(",", 1)[1][:-1]) for f in unsent]
+    assert kept == sorted(kept) and kept[-1] == 399  # in order, the newest kept
+    # every event is either delivered (taken by the socket), handed back, or counted
+    assert len(kept) + writer.dropped_frames <= 400
     writer.close()
     peer.close()
     server.close()
