@@ -54,9 +54,11 @@ from love_producer.state.csc_state import CSCSettings
 
 #: (name, load factor, CPU hogs) of each phase, in run order.
 PHASES = (("sustained", 1.0, 0), ("2x load", 2.0, 0), ("cpu hogs", 1.0, 2), ("normal", 1.0, 0))
-#: Back to normal: every later second's p99 within 1.5 x the sustained p99 (+10 ms at least).
+#: Back to normal: every later second's p99 within 1.5 x the sustained phase's p99, or within
+#: 20 ms of it. A steady system's per-second p99 wanders about that much around the window's
+#: (100 components: seconds of 11-38 ms around a window p99 of 26 ms, docs/benchmarks.md).
 RECOVERED = 1.5
-RECOVERED_MIN_MS = 10.0
+RECOVERED_MIN_MS = 20.0
 #: Targets (issue #15): under load and under the hogs, at least this share of the sustained
 #: rate; p99 of delivered frames under P99_TARGET_MS; back to normal within RECOVER_TARGET_S.
 DELIVERED_SHARE = 0.9
