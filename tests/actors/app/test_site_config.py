@@ -104,3 +104,17 @@ def test_the_summit_example_is_the_summit_s_shape() -> None:
     assert route(routes, "ATWhiteLight", "").endswith("/calsys/ws/subscription")
     assert route(routes, "ESS:303", "").endswith("/envsys-3/ws/subscription")
     assert route(routes, "CCCamera", "default") == "default"  # producers
+
+
+def test_components_per_actor_from_the_file_or_the_flag_and_a_bad_value_names_it(tmp_path) -> None:
+    base = 'source = "sim"\nmanager_url = "ws://h/x"\ncomponents = ["ATDome"]\n'
+    good = write(tmp_path, base + "components_per_actor = 4\n")
+    assert site_config.read(good)["components_per_actor"] == 4
+    bad = write(tmp_path, base + "components_per_actor = 0\n")
+    with pytest.raises(ConfigError, match="components_per_actor must be a whole number >= 1"):
+        site_config.read(bad)
+    r = run_cli(
+        "start", "--components", "ATDome", "--source", "sim", "--components-per-actor", "0",
+        "--manager-url", "ws://127.0.0.1:9/x", "--admin-port", "0",
+    )  # fmt: skip
+    assert r.returncode == 2 and "--components-per-actor must be 1 or more, not 0" in r.stderr
