@@ -101,6 +101,37 @@ class Workload:
         if max_rate == 0 and rates:
             self.poll_interval = min(self.poll_interval, 1.0 / max(rates))
 
+    def run_config(
+        self, url: str, password: str, per_actor: int, record: RecordConfig | None = None
+    ) -> RunConfig:
+        """The actor system's configuration for a run into the sink at ``url``."""
+        return RunConfig(
+            components=tuple(self.ids),
+            infos=self.infos,
+            manager_url=url,
+            password=password,
+            source=SourceConfig(
+                kind="sim", seed=self.seed, sim=self.sim, poll_interval=self.poll_interval
+            ),
+            csc=CSCSettings(telemetry_max_rate=self.max_rate),
+            related=self.related,
+            xml_dir=self.xml_dir,
+            record=record,
+            components_per_actor=per_actor,
+        )
+
+    def baseline_config(self, url: str, password: str) -> dict:
+        """The baseline process's configuration for a run into the sink at ``url``."""
+        return {
+            "url": url,
+            "password": password,
+            "components": self.specs,
+            "xml_dir": self.xml_dir,
+            "seed": self.seed,
+            "rate_scale": self.rate_scale,
+            "poll_interval": self.poll_interval,
+        }
+
     def _rates(self) -> list[float]:
         config = SourceConfig(kind="sim", seed=self.seed, sim=self.sim)
         rates = []
@@ -275,20 +306,7 @@ def run_ours(work: Workload, args: argparse.Namespace) -> dict:
         record = RecordConfig(tempfile.mkdtemp(prefix="journal-", dir=args.record))
     with SinkProcess(password) as sink:
         pids.add(sink.pid)
-        config = RunConfig(
-            components=tuple(work.ids),
-            infos=work.infos,
-            manager_url=sink.url,
-            password=password,
-            source=SourceConfig(
-                kind="sim", seed=work.seed, sim=work.sim, poll_interval=work.poll_interval
-            ),
-            csc=CSCSettings(telemetry_max_rate=work.max_rate),
-            related=work.related,
-            xml_dir=work.xml_dir,
-            record=record,
-            components_per_actor=per_actor(args),
-        )
+        config = work.run_config(sink.url, password, per_actor(args), record)
         t0 = time.time()
         existing = all_pids()
         try:
@@ -335,15 +353,7 @@ def run_baseline(work: Workload, args: argparse.Namespace) -> dict:
     """The upstream way, one asyncio process, into a fresh sink."""
     password = secrets.token_urlsafe(12)
     with SinkProcess(password) as sink:
-        config = {
-            "url": sink.url,
-            "password": password,
-            "components": work.specs,
-            "xml_dir": work.xml_dir,
-            "seed": work.seed,
-            "rate_scale": work.rate_scale,
-            "poll_interval": work.poll_interval,
-        }
+        config = work.baseline_config(sink.url, password)
         t0 = time.time()
         with BaselineProcess(config) as base:
             startup, missing = _wait_streaming(
@@ -596,6 +606,15 @@ def _run_bench(args: argparse.Namespace) -> int:
         )
     else:
         print(f"throughput ratio (ours / baseline): {_fmt(out['throughput_ratio'])}")
+    write_result(out, args, max_rate, started)
+    leftovers = [p for p in out.get("pids", []) + (base or {}).get("pids", []) if alive(p)]
+    if leftovers:
+        print(f"bench: warning: processes still alive: {leftovers}", file=sys.stderr)
+    return 0
+
+
+def write_result(out: dict, args: argparse.Namespace, max_rate: float, started: float) -> None:
+    """Add the command, the machine and the settings to ``out``; write it to ``--json``."""
     out["command"] = "love-actors bench " + shlex.join(sys.argv[1:]) if sys.argv else ""
     out["machine"] = machine()
     out["settings"] = _settings(args, max_rate)
@@ -603,10 +622,6 @@ def _run_bench(args: argparse.Namespace) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(_clean(out), f, indent=2)
-    leftovers = [p for p in out.get("pids", []) + (base or {}).get("pids", []) if alive(p)]
-    if leftovers:
-        print(f"bench: warning: processes still alive: {leftovers}", file=sys.stderr)
-    return 0
 
 
 def _settings(args: argparse.Namespace, max_rate: float) -> dict:

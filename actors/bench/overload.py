@@ -20,10 +20,8 @@ and components with no frame in the phase.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import secrets
-import shlex
 import signal
 import subprocess
 import sys
@@ -32,25 +30,21 @@ import time
 from actors.bench.baseline import BaselineProcess
 from actors.bench.harness import (
     Workload,
-    _clean,
     _fmt,
     _kill_leftovers,
-    _settings,
     _status,
     _sum_status,
     _terminate,
     _wait_streaming,
-    machine,
     per_actor,
     say,
+    write_result,
 )
 from actors.bench.proc import actor_processes, all_pids, pss_mb
 from actors.bench.sink import SinkProcess
 from actors.edges.catalog import CatalogError
-from actors.edges.settings import SourceConfig
-from actors.messages import RunConfig, SetLoad
+from actors.messages import SetLoad
 from actors.system import free_port, running_system
-from love_producer.state.csc_state import CSCSettings
 
 #: (name, load factor, CPU hogs) of each phase, in run order.
 PHASES = (("sustained", 1.0, 0), ("2x load", 2.0, 0), ("cpu hogs", 1.0, 2), ("normal", 1.0, 0))
@@ -163,19 +157,7 @@ def _drive(side: str, work: Workload, args, sink, set_scale, superseded_count) -
 def overload_ours(work: Workload, args: argparse.Namespace) -> tuple[list[dict], float]:
     password = secrets.token_urlsafe(12)
     with SinkProcess(password) as sink:
-        config = RunConfig(
-            components=tuple(work.ids),
-            infos=work.infos,
-            manager_url=sink.url,
-            password=password,
-            source=SourceConfig(
-                kind="sim", seed=work.seed, sim=work.sim, poll_interval=work.poll_interval
-            ),
-            csc=CSCSettings(telemetry_max_rate=work.max_rate),
-            related=work.related,
-            xml_dir=work.xml_dir,
-            components_per_actor=per_actor(args),
-        )
+        config = work.run_config(sink.url, password, per_actor(args))
         t0 = time.time()
         existing = all_pids()
         try:
@@ -206,15 +188,7 @@ def overload_ours(work: Workload, args: argparse.Namespace) -> tuple[list[dict],
 def overload_baseline(work: Workload, args: argparse.Namespace) -> list[dict]:
     password = secrets.token_urlsafe(12)
     with SinkProcess(password) as sink:
-        config = {
-            "url": sink.url,
-            "password": password,
-            "components": work.specs,
-            "xml_dir": work.xml_dir,
-            "seed": work.seed,
-            "rate_scale": work.rate_scale,
-            "poll_interval": work.poll_interval,
-        }
+        config = work.baseline_config(sink.url, password)
         t0 = time.time()
         with BaselineProcess(config) as base:
             _wait_streaming(sink, work.keys, t0, args.startup_timeout, "baseline")
@@ -322,11 +296,5 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     finally:
         signal.signal(signal.SIGTERM, previous)
-    out["command"] = "love-actors bench " + shlex.join(sys.argv[1:]) if sys.argv else ""
-    out["machine"] = machine()
-    out["settings"] = _settings(args, max_rate)
-    out["bench_seconds"] = time.monotonic() - started
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(_clean(out), f, indent=2)
+    write_result(out, args, max_rate, started)
     return 0

@@ -61,17 +61,21 @@ def test_sink_counts_streams_and_times_only_fresh_samples():
     assert r["repeats"] == 2 and c.first_seen["ATDome:0"] == 100.5
 
 
+def bench_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
 @pytest.mark.e2e
 def test_bench_smoke_tiny_run_gives_sane_figures_and_leaves_nothing(tmp_path, capsys):
     before = descendants(os.getpid())
-    parser = argparse.ArgumentParser()
-    add_bench_arguments(parser)
     out = tmp_path / "bench.json"
     journals = tmp_path / "journals"
-    args = parser.parse_args(
-        ["--components", "3", "--duration", "3", "--warmup", "0.5", "--json", str(out)]
-        + ["--record", str(journals)]
-    )
+    args = bench_args(
+        "--components", "3", "--duration", "3", "--warmup", "0.5", "--json", str(out),
+        "--record", str(journals),
+    )  # fmt: skip
     assert run_bench(args) == 0
     printed = capsys.readouterr()
     for side in ("ours", "baseline"):  # progress: the phase and what is left of it
@@ -141,13 +145,11 @@ def test_recovery_is_the_end_of_the_last_second_above_the_bound():
 @pytest.mark.e2e
 def test_overload_smoke_every_phase_in_order_with_sane_figures_and_nothing_left(tmp_path, capsys):
     before = descendants(os.getpid())
-    parser = argparse.ArgumentParser()
-    add_bench_arguments(parser)
     out = tmp_path / "overload.json"
-    args = parser.parse_args(
-        ["--overload", "--components", "3", "--duration", "2", "--warmup", "0.5"]
-        + ["--components-per-actor", "2", "--json", str(out)]
-    )
+    args = bench_args(
+        "--overload", "--components", "3", "--duration", "2", "--warmup", "0.5",
+        "--components-per-actor", "2", "--json", str(out),
+    )  # fmt: skip
     assert run_bench(args) == 0
     printed = capsys.readouterr()
     data = json.loads(out.read_text())
