@@ -49,19 +49,12 @@ from actors.messages import (
 )
 from love_producer.fleet import core
 from love_producer.fleet.core import Fleet, FleetConfig
+from love_producer.fleet.processes import ProcessTable
 from love_producer.kinds import kind_of
 
 log = logging.getLogger("love_actors.factory")
 
 PING = -1  # request id of liveness pings
-
-
-class Group:
-    """One CSC actor process and the components (fleet refs) it hosts."""
-
-    def __init__(self, address: object, host: str, manager: int) -> None:
-        self.address, self.host, self.manager = address, host, manager
-        self.keys: dict[int, str] = {}  # fleet ref -> component key
 
 
 class Factory(ActorTypeDispatcher):
@@ -71,8 +64,8 @@ class Factory(ActorTypeDispatcher):
         self.fleet: Fleet | None = None
         self.interfaces: Interfaces | None = None
         self.addresses: dict[int, object] = {}  # fleet ref -> actor address
-        self.groups: list[Group] = []  # CSC actor processes (`--components-per-actor`)
-        self.group_of: dict[int, Group] = {}  # fleet ref of a component -> its process
+        self.table = ProcessTable(1)  # CSC actor processes and the components they host
+        self.processes: dict[int, object] = {}  # process number -> actor address
         self.timer_due: float | None = None
 
     # Time comes from here only.
@@ -92,6 +85,7 @@ class Factory(ActorTypeDispatcher):
         add_secret(cfg.password)
         self.interfaces = Interfaces(cfg.infos, cfg.related, cfg.xml_dir)
         self.fleet = Fleet(cfg.fleet_config())
+        self.table = ProcessTable(cfg.components_per_actor)
         if msg.config.cluster:
             self.notifyOnSystemRegistrationChanges(True)
         self._run(self.fleet.configure(self.now()))
@@ -109,10 +103,10 @@ class Factory(ActorTypeDispatcher):
             self._run(self.fleet.host_left(host, self.now()))
 
     def receiveMsg_ChildActorExited(self, msg: ChildActorExited, sender):
-        group = next((g for g in self.groups if g.address == msg.childAddress), None)
-        if group is not None:  # every component it still hosted exited with it
-            self.groups.remove(group)
-            for ref in list(group.keys):
+        number = self._number_of(msg.childAddress)
+        if number is not None:  # every component it still hosted exited with it
+            del self.processes[number]
+            for ref in self.table.forget_process(number):
                 self._gone(ref)
             return
         ref = self._ref_of(msg.childAddress)
@@ -121,27 +115,26 @@ class Factory(ActorTypeDispatcher):
 
     def receiveMsg_ComponentGone(self, msg: ComponentGone, sender):
         """A CSC actor stopped hosting a component (told to, or it failed there)."""
-        group = next((g for g in self.groups if g.address == sender), None)
-        if group is None:
+        number = self._number_of(sender)
+        ref = self.table.ref_of(number, msg.key) if number is not None else None
+        if ref is None:
             return
-        ref = next((r for r, k in group.keys.items() if k == msg.key), None)
-        if ref is not None:
-            if msg.reason:
-                log.warning("%s %s", msg.key, msg.reason)
-            self._gone(ref)
-        if not group.keys:  # nothing left in that process: end it
-            self.groups.remove(group)
-            self.send(group.address, ActorExitRequest())
+        if msg.reason:
+            log.warning("%s %s", msg.key, msg.reason)
+        self._gone(ref)
 
     def _gone(self, ref: int) -> None:
         """A child incarnation ended: forget it and tell the fleet (once)."""
         if self.addresses.pop(ref, None) is None:
             return  # Thespian may report an exit twice: once is enough
-        group = self.group_of.pop(ref, None)
-        if group is not None:
-            group.keys.pop(ref, None)
+        empty = self.table.remove(ref)
+        if empty is not None:  # nothing left in that process: end it
+            self.send(self.processes.pop(empty), ActorExitRequest())
         if self.fleet is not None:
             self._run(self.fleet.child_exited(ref, self.now()))
+
+    def _number_of(self, address) -> int | None:
+        return next((n for n, a in self.processes.items() if a == address), None)
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
         self.timer_due = None
@@ -181,10 +174,9 @@ class Factory(ActorTypeDispatcher):
         if self.fleet is None:
             return
         ref = self._ref_of(sender)
-        group = next((g for g in self.groups if g.address == sender), None)
-        if group is not None:  # a CSC actor answers for one of its components
-            key = msg.status.get("key")
-            ref = next((r for r, k in group.keys.items() if k == key), None)
+        number = self._number_of(sender)
+        if number is not None:  # a CSC actor answers for one of its components
+            ref = self.table.ref_of(number, msg.status.get("key"))
         if msg.request_id == PING:
             if ref is not None:
                 self._run(self.fleet.pong(ref, self.now()))
@@ -192,9 +184,9 @@ class Factory(ActorTypeDispatcher):
             self._run(self.fleet.status_reply(msg.request_id, ref, msg.kind, msg.status))
 
     def receiveMsg_SetLoad(self, msg: SetLoad, sender):
-        for g in self.groups:
-            self.send(g.address, msg)
-        self.send(sender, LoadSet(len(self.groups)))
+        for address in self.processes.values():
+            self.send(address, msg)
+        self.send(sender, LoadSet(len(self.processes)))
 
     def receiveMsg_StopAll(self, msg: StopAll, sender):
         fleet = self.fleet or Fleet(FleetConfig())
@@ -218,10 +210,7 @@ class Factory(ActorTypeDispatcher):
     def _do(self, cmd) -> None:
         cfg = self.config
         if isinstance(cmd, core.SpawnCSC):
-            group = self._group_for(cmd.host, cmd.manager)
-            group.keys[cmd.ref] = cmd.component.key
-            self.group_of[cmd.ref] = group
-            address = self.addresses[cmd.ref] = group.address
+            address = self.addresses[cmd.ref] = self._process_for(cmd)
             related = self.interfaces.related(kind_of(cmd.component.name).related)
             info = self.interfaces.info(cmd.component)
             manager = self.addresses[cmd.manager]
@@ -235,26 +224,20 @@ class Factory(ActorTypeDispatcher):
             start = cfg.manager_client_start(cmd.url, cmd.own, self.myAddress, cmd.default_url)
             self.send(address, start)
         elif isinstance(cmd, core.StopChild):
-            group = self.group_of.get(cmd.ref)
-            if group is not None:
-                self._tell(cmd.ref, StopComponent(group.keys[cmd.ref]))
+            key = self.table.key_of(cmd.ref)
+            if key is not None:
+                self._tell(cmd.ref, StopComponent(key))
             else:
                 self._tell(cmd.ref, ActorExitRequest())
         elif isinstance(cmd, core.Unregister):
             self._tell(cmd.manager, UnregisterCSC(cmd.key))
         elif isinstance(cmd, core.Repoint):
-            told: list[object] = []
-            for ref in cmd.refs:
-                if ref in self.group_of:
-                    self.group_of[ref].manager = cmd.manager
-                address = self.addresses.get(ref)
-                if address is not None and all(address != t for t in told):
-                    told.append(address)  # one message per process
-                    self.send(address, UseManagerClient(self.addresses[cmd.manager]))
+            for number in self.table.repoint(cmd.refs, cmd.manager):  # one message each
+                self.send(self.processes[number], UseManagerClient(self.addresses[cmd.manager]))
         elif isinstance(cmd, core.Ping):
-            self._tell(cmd.ref, StatusRequest(PING, self._key_of(cmd.ref)))
+            self._tell(cmd.ref, StatusRequest(PING, self.table.key_of(cmd.ref)))
         elif isinstance(cmd, core.AskStatus):
-            self._tell(cmd.ref, StatusRequest(cmd.gather, self._key_of(cmd.ref)))
+            self._tell(cmd.ref, StatusRequest(cmd.gather, self.table.key_of(cmd.ref)))
         elif isinstance(cmd, core.ArmTimer):
             self._arm(cmd.at)
         elif isinstance(cmd, core.Reply):
@@ -270,24 +253,21 @@ class Factory(ActorTypeDispatcher):
             return Rebalanced(message.moves)
         return Stopped()
 
-    def _group_for(self, host: str, manager: int) -> Group:
-        """A CSC actor process on ``host`` streaming to ``manager`` with room for one more
-        component, started if there is none."""
-        size = max(1, self.config.components_per_actor)
-        for g in self.groups:
-            if g.host == host and g.manager == manager and len(g.keys) < size:
-                return g
-        # Children are forked: objects the collector never visits stay on pages shared
-        # with them instead of being copied into every CSC actor.
-        gc.freeze()
-        address = self.createActor(CSCActor, targetActorRequirements=on_host(host))
-        group = Group(address, host, manager)
-        self.groups.append(group)
-        return group
-
-    def _key_of(self, ref: int) -> str | None:
-        group = self.group_of.get(ref)
-        return group.keys.get(ref) if group is not None else None
+    def _process_for(self, cmd: core.SpawnCSC) -> object:
+        """The CSC actor process that is to host ``cmd``'s component (started if new)."""
+        number, new = self.table.place(cmd.ref, cmd.component.key, cmd.host, cmd.manager)
+        if new:
+            try:
+                # Children are forked: objects the collector never visits stay on pages
+                # shared with them instead of being copied into every CSC actor.
+                gc.freeze()
+                self.processes[number] = self.createActor(
+                    CSCActor, targetActorRequirements=on_host(cmd.host)
+                )
+            except Exception:
+                self.table.remove(cmd.ref)
+                raise
+        return self.processes[number]
 
     def _tell(self, ref: int, message: object) -> None:
         address = self.addresses.get(ref)
